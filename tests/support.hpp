@@ -1,0 +1,88 @@
+// Helpers shared by the tests: seeded random tensors, element-wise comparison with a
+// tolerance, and central finite differences for gradient checks.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+
+#include "core/tensor.hpp"
+
+namespace convlab::test {
+
+// Uniform values in [lo, hi) from a fixed seed; tests print the seed in their failure message.
+template <class T>
+Tensor<T> random_tensor(const Shape& shape, std::uint64_t seed, double lo = -1.0, double hi = 1.0) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  Tensor<T> t(shape);
+  for (auto& v : t.values()) v = static_cast<T>(dist(rng));
+  return t;
+}
+
+// Small integers in [lo, hi]: sums of their products are exact in float and double.
+template <class T>
+Tensor<T> random_int_tensor(const Shape& shape, std::uint64_t seed, int lo = -3, int hi = 3) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> dist(lo, hi);
+  Tensor<T> t(shape);
+  for (auto& v : t.values()) v = static_cast<T>(dist(rng));
+  return t;
+}
+
+// Every element of `actual` within `tol` of `expected`, shapes equal. Reports the first bad
+// element with its flat index.
+template <class A, class B>
+::testing::AssertionResult all_near(const Tensor<A>& actual, const Tensor<B>& expected,
+                                    double tol) {
+  if (!(actual.shape() == expected.shape())) {
+    return ::testing::AssertionFailure()
+           << "shape " << actual.shape().str() << " != expected " << expected.shape().str();
+  }
+  for (std::int64_t i = 0; i < actual.numel(); ++i) {
+    const double a = double(actual[i]), e = double(expected[i]);
+    if (!(std::fabs(a - e) <= tol)) {
+      return ::testing::AssertionFailure()
+             << "element " << i << ": actual " << a << ", expected " << e << ", |diff| "
+             << std::fabs(a - e) << " > tolerance " << tol;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Exact equality, for small-integer cases.
+template <class A, class B>
+::testing::AssertionResult all_equal(const Tensor<A>& actual, const Tensor<B>& expected) {
+  return all_near(actual, expected, 0.0);
+}
+
+// sum_i a[i] * b[i] in double.
+template <class T>
+double dot(const Tensor<T>& a, const Tensor<T>& b) {
+  double s = 0;
+  for (std::int64_t i = 0; i < a.numel(); ++i) s += double(a[i]) * double(b[i]);
+  return s;
+}
+
+// Central finite difference of the scalar function f at x, along every element:
+// g[i] = (f(x + h e_i) - f(x - h e_i)) / (2h). x is restored afterwards.
+inline Tensor<double> numerical_gradient(const std::function<double()>& f, Tensor<double>& x,
+                                         double h = 1e-6) {
+  Tensor<double> g(x.shape());
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    const double saved = x[i];
+    x[i] = saved + h;
+    const double up = f();
+    x[i] = saved - h;
+    const double down = f();
+    x[i] = saved;
+    g[i] = (up - down) / (2 * h);
+  }
+  return g;
+}
+
+}  // namespace convlab::test
