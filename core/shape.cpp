@@ -149,6 +149,15 @@ Shape conv2d_output_shape(const Shape& x, const Shape& w, const Shape& bias,
   return {x[0], c_out, h, wo};
 }
 
+Shape corr2d_output_shape(const Shape& x, const Shape& k) {
+  constexpr std::string_view op = "corr2d";
+  require_rank(op, "input x", x, 2, "(H, W)");
+  require_rank(op, "kernel k", k, 2, "(KH, KW)");
+  const std::int64_t h = conv_output_size(op, {x[0], k[0], 1, 0, 0, 1, "h", "top", "bottom"});
+  const std::int64_t w = conv_output_size(op, {x[1], k[1], 1, 0, 0, 1, "w", "left", "right"});
+  return {h, w};
+}
+
 Shape conv3d_output_shape(const Shape& x, const Shape& w, const Shape& bias,
                           const Conv3dParams& p) {
   constexpr std::string_view op = "conv3d";
@@ -253,6 +262,18 @@ Shape pool2d_output_shape(std::string_view op, const Shape& x, const Pool2dParam
     std::int64_t out = (p.ceil_mode ? (span + s - 1) / s : span / s) + 1;
     // ceil_mode must not create a window that starts in the trailing padding.
     if (p.ceil_mode && (out - 1) * s >= n + lo) --out;
+    // With dilation a window that starts in the leading padding can step over the whole input
+    // (e.g. n 2, kernel 2, dilation 3, pad 1: taps -1 and 2). Its first tap at or after index 0
+    // is start + ceil(-start / d) * d; the window reads nothing when that tap is >= n.
+    for (std::int64_t o = 0; o < out && o * s - lo < 0; ++o) {
+      const std::int64_t start = o * s - lo;
+      const std::int64_t first_real = start + (-start + d - 1) / d * d;
+      if (first_real >= n) {
+        fail(op, "window ", o, " along ", a, " reads no input element: it starts at ", start,
+             " (pad_", lo_name, " ", lo, ") and with dilation_", a, " ", d, " its next tap is at ",
+             first_real, ", past the input size ", n);
+      }
+    }
     return out;
   };
   const std::int64_t h = axis("h", x[2], p.kernel_h, p.stride_h, p.pad_top, "top", p.pad_bottom,
@@ -308,6 +329,9 @@ Shape upsample2d_output_shape(const Shape& x, const Upsample2dParams& p) {
   require_rank(op, "input", x, 4, "(N, C, H, W)");
   require_positive(op, "output_h", p.output_h);
   require_positive(op, "output_w", p.output_w);
+  if (p.align_corners && p.mode != UpsampleMode::bilinear) {
+    fail(op, "align_corners = true applies to bilinear mode only, got mode ", to_string(p.mode));
+  }
   return {x[0], x[1], p.output_h, p.output_w};
 }
 
@@ -343,6 +367,34 @@ Shape flatten_output_shape(const Shape& x, const FlattenParams& p) {
   }
   dims[p.start_dim] = tail;
   return Shape(std::span<const std::int64_t>(dims, static_cast<std::size_t>(p.start_dim) + 1));
+}
+
+Shape concat_output_shape(std::string_view op, std::span<const Shape> inputs, int dim) {
+  if (inputs.empty()) fail(op, "needs at least one input to concatenate, got none");
+  const Shape& first = inputs[0];
+  if (dim < 0 || dim >= first.rank()) {
+    fail(op, "dim ", dim, " is out of range for input 0 shape ", first.str(), " (must be 0 to ",
+         first.rank() - 1, ")");
+  }
+  std::int64_t dims[Shape::kMaxRank];
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Shape& s = inputs[i];
+    if (s.rank() != first.rank()) {
+      fail(op, "input ", i, " shape ", s.str(), " has rank ", s.rank(), " but input 0 shape ",
+           first.str(), " has rank ", first.rank());
+    }
+    for (int d = 0; d < s.rank(); ++d) {
+      if (d != dim && s[d] != first[d]) {
+        fail(op, "input ", i, " shape ", s.str(), " differs from input 0 shape ", first.str(),
+             " in dimension ", d, " (only dimension ", dim, " may differ)");
+      }
+      dims[d] = s[d];
+    }
+    total += s[dim];
+  }
+  dims[dim] = total;
+  return Shape(std::span<const std::int64_t>(dims, static_cast<std::size_t>(first.rank())));
 }
 
 void require_same_shape(std::string_view op, std::string_view what, const Shape& actual,

@@ -41,6 +41,9 @@ Shape conv1d_output_shape(const Shape& x, const Shape& w, const Shape& bias, con
 // x: (N, C_in, H, W), w: (C_out, C_in / groups, KH, KW), bias: empty or (C_out)
 //   -> (N, C_out, H_out, W_out)
 Shape conv2d_output_shape(const Shape& x, const Shape& w, const Shape& bias, const Conv2dParams& p);
+// The textbook single-channel cross-correlation (W17): x: (H, W), k: (KH, KW)
+//   -> (H - KH + 1, W - KW + 1); conv2d with one channel, stride 1, no padding.
+Shape corr2d_output_shape(const Shape& x, const Shape& k);
 // x: (N, C_in, D, H, W), w: (C_out, C_in / groups, KD, KH, KW) -> (N, C_out, D_out, H_out, W_out)
 Shape conv3d_output_shape(const Shape& x, const Shape& w, const Shape& bias, const Conv3dParams& p);
 // x: (N, C_in, H, W), w: (C_in, C_out / groups, KH, KW), bias: empty or (C_out)
@@ -64,6 +67,11 @@ Shape upsample2d_output_shape(const Shape& x, const Upsample2dParams& p);
 Shape linear_output_shape(const Shape& x, const Shape& w, const Shape& bias);
 // (d0, ..., d_{s-1}, d_s, ..., d_{r-1}) -> (d0, ..., d_{s-1}, d_s * ... * d_{r-1})
 Shape flatten_output_shape(const Shape& x, const FlattenParams& p);
+
+// Concatenation along `dim` (GoogLeNet's inception blocks stack their branches along channels,
+// dim 1): every input has the same rank and the same extents except along dim, where the
+// output's extent is the sum. `op` names the caller in error messages.
+Shape concat_output_shape(std::string_view op, std::span<const Shape> inputs, int dim);
 
 // Checks used by backward passes: `grad` must have exactly `expected` shape.
 void require_same_shape(std::string_view op, std::string_view what, const Shape& actual,

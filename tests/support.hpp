@@ -45,7 +45,7 @@ template <class A, class B>
   }
   for (std::int64_t i = 0; i < actual.numel(); ++i) {
     const double a = double(actual[i]), e = double(expected[i]);
-    if (!(std::fabs(a - e) <= tol)) {
+    if (!(a == e || std::fabs(a - e) <= tol)) {  // == first: inf - inf is NaN
       return ::testing::AssertionFailure()
              << "element " << i << ": actual " << a << ", expected " << e << ", |diff| "
              << std::fabs(a - e) << " > tolerance " << tol;
