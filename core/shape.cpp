@@ -50,12 +50,29 @@ void require_rank(std::string_view op, std::string_view what, const Shape& s, in
   }
 }
 
+// Scalar parameters (stride, padding, dilation, pooling window, output sizes) are capped so
+// that no shape arithmetic below can overflow int64: 2^24 is far beyond any real layer.
+constexpr std::int64_t kMaxParameter = std::int64_t{1} << 24;
+
+void require_at_most_cap(std::string_view op, std::string_view name, std::int64_t v) {
+  if (v > kMaxParameter) fail(op, name, " = ", v, " is too large (at most ", kMaxParameter, ")");
+}
+
 void require_positive(std::string_view op, std::string_view name, std::int64_t v) {
   if (v <= 0) fail(op, name, " must be >= 1, got ", v);
+  require_at_most_cap(op, name, v);
 }
 
 void require_non_negative(std::string_view op, std::string_view name, std::int64_t v) {
   if (v < 0) fail(op, name, " must be >= 0, got ", v);
+  require_at_most_cap(op, name, v);
+}
+
+// a * b, or an error naming the op when it does not fit in int64.
+std::int64_t checked_mul(std::string_view op, std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) fail(op, "size arithmetic overflows int64: ", a, " * ", b);
+  return r;
 }
 
 std::string join(std::string_view a, std::string_view b) {
@@ -91,7 +108,7 @@ std::int64_t check_conv_channels(std::string_view op, const Shape& x, const Shap
 }  // namespace
 
 std::int64_t effective_kernel(std::int64_t kernel, std::int64_t dilation) {
-  return dilation * (kernel - 1) + 1;
+  return checked_mul("effective_kernel", dilation, kernel - 1) + 1;
 }
 
 std::int64_t conv_output_size(std::string_view op, const ConvAxis& a) {
@@ -217,7 +234,7 @@ Shape conv_transpose2d_output_shape(const Shape& x, const Shape& w, const Shape&
       fail(op, "output_padding_", a, " = ", op_pad, " must be smaller than stride_", a, " = ", s,
            " or dilation_", a, " = ", d);
     }
-    const std::int64_t out = (n - 1) * s - lo - hi + effective_kernel(k, d) + op_pad;
+    const std::int64_t out = checked_mul(op, n - 1, s) - lo - hi + effective_kernel(k, d) + op_pad;
     if (out <= 0) {
       fail(op, "output size along ", a, " is ", out, " = (", n, " - 1) * stride ", s, " - pad_",
            lo_name, " ", lo, " - pad_", hi_name, " ", hi, " + dilation ", d, " * (kernel ", k,
@@ -276,6 +293,10 @@ Shape pool2d_output_shape(std::string_view op, const Shape& x, const Pool2dParam
     }
     return out;
   };
+  if (op == "avg_pool2d" && (p.dilation_h != 1 || p.dilation_w != 1)) {
+    fail(op, "dilation_h = ", p.dilation_h, ", dilation_w = ", p.dilation_w,
+         ": average pooling has no dilation (both must be 1)");
+  }
   const std::int64_t h = axis("h", x[2], p.kernel_h, p.stride_h, p.pad_top, "top", p.pad_bottom,
                               "bottom", p.dilation_h);
   const std::int64_t w = axis("w", x[3], p.kernel_w, p.stride_w, p.pad_left, "left", p.pad_right,
@@ -301,7 +322,7 @@ Shape max_unpool2d_output_shape(const Shape& x, const Shape& indices, const Unpo
     require_positive(op, join("stride", a), s);
     require_non_negative(op, join("pad", lo_name), lo);
     require_non_negative(op, join("pad", hi_name), hi);
-    const std::int64_t natural = (n - 1) * s - lo - hi + k;
+    const std::int64_t natural = checked_mul(op, n - 1, s) - lo - hi + k;
     if (requested == -1) {
       if (natural <= 0) {
         fail(op, "output size along ", a, " is ", natural, " = (", n, " - 1) * stride ", s,

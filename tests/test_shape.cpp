@@ -2,6 +2,7 @@
 // parameters rejected with a message that names the culprit.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -302,6 +303,30 @@ TEST(ShapeErrors, FlattenStartDim) {
         flatten_output_shape(Shape{2, 3}, FlattenParams{.start_dim = 2});
       },
       {"start_dim 2 is out of range"});
+}
+
+TEST(ShapeErrors, HugeParametersAreRejectedNotOverflowed) {
+  expect_error(
+      [] {
+        conv2d_output_shape(Shape{1, 1, 8, 8}, Shape{1, 1, 3, 3}, Shape{},
+                            Conv2dParams{.pad_top = std::numeric_limits<std::int64_t>::max()});
+      },
+      {"pad_top = 9223372036854775807 is too large (at most 16777216)"});
+  expect_error(
+      [] {
+        conv_transpose2d_output_shape(Shape{1, 1, std::int64_t{1} << 40, 1}, Shape{1, 1, 1, 1},
+                                      Shape{},
+                                      ConvTranspose2dParams{.stride_h = std::int64_t{1} << 24});
+      },
+      {"overflows int64"});
+}
+
+TEST(ShapeErrors, AveragePoolingHasNoDilation) {
+  expect_error(
+      [] {
+        pool2d_output_shape("avg_pool2d", Shape{1, 1, 8, 8}, Pool2dParams{.dilation_w = 2});
+      },
+      {"avg_pool2d", "dilation_w = 2", "no dilation"});
 }
 
 }  // namespace
