@@ -1,0 +1,100 @@
+// Internal to kernels/conv2d/: the problem geometry every variant starts from, and the check
+// that turns a refused problem into an exception instead of a wrong answer.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "core/params.hpp"
+#include "core/shape.hpp"
+#include "core/tensor.hpp"
+#include "reference/padding.hpp"
+
+namespace convlab::conv2d_detail {
+
+struct Geometry {
+  std::int64_t N, C_in, H, W;
+  std::int64_t C_out, KH, KW;
+  std::int64_t H_out, W_out;
+  std::int64_t groups, C_in_g, C_out_g;
+  std::int64_t sh, sw, pt, pb, pl, pr, dh, dw;
+  PaddingMode mode;
+};
+
+// Validates shapes through the shape module, checks that y has the output shape, and that the
+// variant supports the problem (`reason` is its supports() answer).
+inline Geometry geometry(std::string_view variant, const Tensor<float>& x, const Tensor<float>& w,
+                         const Tensor<float>& b, const Conv2dParams& p, const Tensor<float>& y,
+                         const std::string& reason) {
+  const Shape out = conv2d_output_shape(x.shape(), w.shape(), b.shape(), p);
+  require_same_shape(variant, "y", y.shape(), out);
+  if (!reason.empty()) {
+    throw std::invalid_argument(std::string(variant) + ": unsupported problem: " + reason);
+  }
+  Geometry g{};
+  g.N = x.dim(0);
+  g.C_in = x.dim(1);
+  g.H = x.dim(2);
+  g.W = x.dim(3);
+  g.C_out = w.dim(0);
+  g.KH = w.dim(2);
+  g.KW = w.dim(3);
+  g.H_out = out[2];
+  g.W_out = out[3];
+  g.groups = p.groups;
+  g.C_in_g = g.C_in / p.groups;
+  g.C_out_g = g.C_out / p.groups;
+  g.sh = p.stride_h;
+  g.sw = p.stride_w;
+  g.pt = p.pad_top;
+  g.pb = p.pad_bottom;
+  g.pl = p.pad_left;
+  g.pr = p.pad_right;
+  g.dh = p.dilation_h;
+  g.dw = p.dilation_w;
+  g.mode = p.padding_mode;
+  return g;
+}
+
+// supports() answers about shapes the shape module rejects with "" and lets run() throw the
+// shape module's message; only shapes of rank 4 are inspected here.
+inline bool rank4(const Shape& x, const Shape& w) {
+  return x.rank() == 4 && w.rank() == 4;
+}
+
+// The output range [lo, hi) of positions whose whole window lies inside [0, n) along one axis:
+// o * s + k * d - pad in [0, n) for every k in [0, kernel).
+struct Interior {
+  std::int64_t lo, hi;
+};
+inline Interior interior(std::int64_t n, std::int64_t out, std::int64_t kernel, std::int64_t s,
+                         std::int64_t pad, std::int64_t d) {
+  const std::int64_t lo = std::min(out, (pad + s - 1) / s);
+  const std::int64_t last = n - 1 - (kernel - 1) * d + pad;  // o * s <= last
+  const std::int64_t hi = last < 0 ? 0 : std::min(out, last / s + 1);
+  return {lo, std::max(lo, hi)};
+}
+
+// One input row as a padded row: dst[c] = x_row[c - pad_left] for c in [0, width), through the
+// padding rule inside [-pad_left, W + pad_right) and zero beyond (columns that only feed
+// vector lanes or tiles past W_out, which are never stored).
+inline void fill_padded_row(const Geometry& g, const float* src, float* dst, std::int64_t width) {
+  for (std::int64_t c = 0; c < width; ++c) {
+    const std::int64_t iw = c - g.pl;
+    if (iw >= 0 && iw < g.W) {
+      const std::int64_t n = std::min(g.W - iw, width - c);
+      std::copy(src + iw, src + iw + n, dst + c);
+      c += n - 1;
+    } else if (iw >= -g.pl && iw < g.W + g.pr) {
+      const std::int64_t s = ref::source_index(iw, g.W, g.mode);
+      dst[c] = s < 0 ? 0.0f : src[s];
+    } else {
+      dst[c] = 0.0f;
+    }
+  }
+}
+
+}  // namespace convlab::conv2d_detail

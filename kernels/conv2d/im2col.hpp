@@ -1,0 +1,64 @@
+// Internal to kernels/conv2d/: im2col, the lowering that turns a convolution into a GEMM.
+//
+//   col[(ic * KH + kh) * KW + kw][oh * W_out + ow] = x[ic][oh*sh + kh*dh - pt][ow*sw + kw*dw - pl]
+//
+// (zero, or the padding-mode pixel, outside the input), so that for one group
+//   y (C_out/G x H_out*W_out) = w (C_out/G x C_in/G*KH*KW) * col.
+// Each input pixel is copied up to KH * KW times: the buffer is KH*KW/(sh*sw) times the input.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/conv2d/conv2d_common.hpp"
+
+namespace convlab::conv2d_detail {
+
+// xg: x[n][first channel of the group] (C_in/G x H x W). Writes the C_in/G*KH*KW rows of col,
+// each H_out*W_out long, with row stride ld (>= H_out*W_out).
+inline void im2col(const Geometry& g, const float* xg, float* col, std::int64_t ld) {
+  const Interior in = interior(g.W, g.W_out, g.KW, g.sw, g.pl, g.dw);
+  for (std::int64_t ic = 0; ic < g.C_in_g; ++ic) {
+    for (std::int64_t kh = 0; kh < g.KH; ++kh) {
+      for (std::int64_t kw = 0; kw < g.KW; ++kw) {
+        float* row = col + ((ic * g.KH + kh) * g.KW + kw) * ld;
+        for (std::int64_t oh = 0; oh < g.H_out; ++oh) {
+          float* dst = row + oh * g.W_out;
+          const std::int64_t ih = ref::source_index(oh * g.sh + kh * g.dh - g.pt, g.H, g.mode);
+          if (ih < 0) {
+            std::fill(dst, dst + g.W_out, 0.0f);
+            continue;
+          }
+          const float* src = xg + (ic * g.H + ih) * g.W;
+          // The interior columns of this kernel column read real pixels without a check.
+          const std::int64_t off = kw * g.dw - g.pl;
+          for (std::int64_t ow = 0; ow < in.lo; ++ow) {
+            const std::int64_t iw = ref::source_index(ow * g.sw + off, g.W, g.mode);
+            dst[ow] = iw < 0 ? 0.0f : src[iw];
+          }
+          if (g.sw == 1 && in.hi > in.lo) {
+            std::memcpy(dst + in.lo, src + in.lo + off,
+                        static_cast<std::size_t>(in.hi - in.lo) * sizeof(float));
+          } else {
+            for (std::int64_t ow = in.lo; ow < in.hi; ++ow) dst[ow] = src[ow * g.sw + off];
+          }
+          for (std::int64_t ow = in.hi; ow < g.W_out; ++ow) {
+            const std::int64_t iw = ref::source_index(ow * g.sw + off, g.W, g.mode);
+            dst[ow] = iw < 0 ? 0.0f : src[iw];
+          }
+        }
+      }
+    }
+  }
+}
+
+// rows x cols block with row stride ld, each row set to bias[row] (0 when bias is null).
+inline void fill_rows(float* c, std::int64_t rows, std::int64_t cols, std::int64_t ld,
+                      const float* bias) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::fill(c + r * ld, c + r * ld + cols, bias == nullptr ? 0.0f : bias[r]);
+  }
+}
+
+}  // namespace convlab::conv2d_detail

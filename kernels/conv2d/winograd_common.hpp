@@ -1,0 +1,278 @@
+// Internal to kernels/conv2d/: the driver shared by the Winograd variants F(m x m, 3 x 3).
+// The transforms themselves (the matrices B^T, G, A^T) are written out in winograd_f2x3.cpp
+// and winograd_f4x3.cpp; this file tiles the image and runs the three stages.
+//
+// With alpha = m + 2, for every output tile (m x m outputs, reading an alpha x alpha input tile
+// d that starts at (tr*m - pad_top, tc*m - pad_left)):
+//   U = G g G^T        per (oc, ic): the 3x3 kernel g -> alpha x alpha     (in double, once)
+//   V = B^T d B        per (ic, tile)                                     (input transform)
+//   M[xi][nu] = sum_ic U[xi][nu][oc][ic] * V[xi][nu][ic][tile]  -> alpha^2 GEMMs, one per
+//                      transform position: M (C_out/G x tiles) = U (C_out/G x C_in/G) V (C_in/G x
+//                      tiles)
+//   Y = A^T M A        per (oc, tile): alpha x alpha -> m x m, plus the bias (output transform)
+// Output tiles that stick out past H_out/W_out are computed on zero (or padding-mode) input and
+// clipped when stored. Outputs whose 3x3 window lies entirely in zero padding (padding >= 3)
+// are stored as the bias, exactly as the formula says.
+//
+// Vectorization: Vc::float_v holds 8 tiles that are adjacent along a tile row. Their input
+// columns interleave (tile t starts at column t*m), so a load followed by an in-register
+// transpose puts "column j of 8 tiles" in one vector. The AVX transposes leave the tiles in a
+// permuted lane order; the output side applies the exact inverse, so the order never matters.
+//
+// Memory: U (alpha^2 * C_out * C_in/G floats) plus, per chunk of tile rows, V and M
+// (alpha^2 * (C_in + C_out)/G * tiles in the chunk), sized to stay in the L2 cache.
+#pragma once
+
+#include <Vc/Vc>
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
+#include "kernels/conv2d/conv2d_common.hpp"
+#include "kernels/gemm/gemm.hpp"
+
+namespace convlab::winograd_detail {
+
+using conv2d_detail::Geometry;
+using Vc::float_v;
+constexpr std::int64_t kLanes = static_cast<std::int64_t>(float_v::size());
+
+// out[j][lane] = u[M * tile(lane) + j] for j < Count: columns j of kLanes consecutive tiles of
+// width M whose first columns are u[0], u[M], ... tile(lane) is a fixed permutation of the
+// lanes, undone by store_tile_columns.
+template <int M, int Count>
+inline void load_tile_columns(const float* u, float_v* out) {
+#if defined(__AVX__)
+  if constexpr (kLanes == 8 && M == 4 && Count == 6) {
+    // Two 4x4 transposes per 128-bit half: lanes hold tiles (0, 2, 4, 6 | 1, 3, 5, 7).
+    auto transpose = [](const float* s, __m256& c0, __m256& c1, __m256& c2, __m256& c3) {
+      const __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + 8);
+      const __m256 r2 = _mm256_loadu_ps(s + 16), r3 = _mm256_loadu_ps(s + 24);
+      const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      c0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+      c1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+      c2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+      c3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    };
+    __m256 c[8];
+    transpose(u, c[0], c[1], c[2], c[3]);
+    // Columns 4 and 5 of tile t are columns 0 and 1 of the tile one position to the right.
+    transpose(u + 4, c[4], c[5], c[6], c[7]);
+    for (int j = 0; j < 6; ++j) out[j] = float_v(c[j]);
+    return;
+  }
+  if constexpr (kLanes == 8 && M == 2 && Count == 4) {
+    // Even/odd split per 128-bit half: lanes hold tiles (0, 1, 4, 5 | 2, 3, 6, 7).
+    for (int h = 0; h < 2; ++h) {
+      const __m256 r0 = _mm256_loadu_ps(u + 2 * h), r1 = _mm256_loadu_ps(u + 2 * h + 8);
+      out[2 * h] = float_v(_mm256_shuffle_ps(r0, r1, _MM_SHUFFLE(2, 0, 2, 0)));
+      out[2 * h + 1] = float_v(_mm256_shuffle_ps(r0, r1, _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+    return;
+  }
+#endif
+  alignas(64) float lanes[kLanes];
+  for (int j = 0; j < Count; ++j) {
+    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] = u[M * l + j];
+    out[j] = float_v(lanes, Vc::Aligned);
+  }
+}
+
+// row[M * tile(lane) + j] = in[j][lane] for j < M: writes M * kLanes consecutive floats.
+template <int M>
+inline void store_tile_columns(const float_v* in, float* row) {
+#if defined(__AVX__)
+  if constexpr (kLanes == 8 && M == 4) {
+    const __m256 i0 = in[0].data(), i1 = in[1].data(), i2 = in[2].data(), i3 = in[3].data();
+    const __m256 t0 = _mm256_unpacklo_ps(i0, i1), t1 = _mm256_unpackhi_ps(i0, i1);
+    const __m256 t2 = _mm256_unpacklo_ps(i2, i3), t3 = _mm256_unpackhi_ps(i2, i3);
+    _mm256_storeu_ps(row, _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)));
+    _mm256_storeu_ps(row + 8, _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)));
+    _mm256_storeu_ps(row + 16, _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)));
+    _mm256_storeu_ps(row + 24, _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)));
+    return;
+  }
+  if constexpr (kLanes == 8 && M == 2) {
+    _mm256_storeu_ps(row, _mm256_unpacklo_ps(in[0].data(), in[1].data()));
+    _mm256_storeu_ps(row + 8, _mm256_unpackhi_ps(in[0].data(), in[1].data()));
+    return;
+  }
+#endif
+  alignas(64) float lanes[kLanes];
+  for (int j = 0; j < M; ++j) {
+    in[j].store(lanes, Vc::Aligned);
+    for (std::int64_t l = 0; l < kLanes; ++l) row[M * l + j] = lanes[l];
+  }
+}
+
+// T provides: m, alpha, and the written-out 1-D transforms
+//   weight_1d(const double g[3], double out[alpha])       out = G g
+//   input_1d(const V d[alpha], V out[alpha])              out = B^T d
+//   output_1d(const V t[alpha], V out[m])                 out = A^T t
+// applied to columns and then to rows: G g G^T = G (G g)^T ^T, and likewise for B and A.
+template <class T>
+void run(const Geometry& g, const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+         Tensor<float>& y) {
+  constexpr int m = T::m, a = T::alpha, P = a * a;
+
+  // U[pos][ic][oc], pos = xi * alpha + nu: one C_in/G x C_out matrix per transform position,
+  // stored transposed so that gemm() packs it with unit-stride reads (trans_a).
+  std::vector<float> U(static_cast<std::size_t>(P * g.C_out * g.C_in_g));
+  for (std::int64_t oc = 0; oc < g.C_out; ++oc) {
+    for (std::int64_t ic = 0; ic < g.C_in_g; ++ic) {
+      const float* k = w.data() + (oc * g.C_in_g + ic) * 9;
+      double cols[a][3];  // G g: one transformed column per kernel column
+      for (int c = 0; c < 3; ++c) {
+        const double col[3] = {k[c], k[3 + c], k[6 + c]};
+        double out[a];
+        T::weight_1d(col, out);
+        for (int xi = 0; xi < a; ++xi) cols[xi][c] = out[xi];
+      }
+      for (int xi = 0; xi < a; ++xi) {
+        double out[a];
+        T::weight_1d(cols[xi], out);
+        for (int nu = 0; nu < a; ++nu) {
+          U[static_cast<std::size_t>(((xi * a + nu) * g.C_in_g + ic) * g.C_out + oc)] =
+              static_cast<float>(out[nu]);
+        }
+      }
+    }
+  }
+
+  const std::int64_t th = (g.H_out + m - 1) / m, tw = (g.W_out + m - 1) / m;
+  const std::int64_t vecs = (tw + kLanes - 1) / kLanes;  // vectors of tiles per tile row
+  const std::int64_t twp = vecs * kLanes;                // tile slots per tile row
+  // Band columns: every tile slot plus the overlap, and the loads of the last transposes.
+  const std::int64_t band_w = (twp * m + m + kLanes - 1) / kLanes * kLanes;
+  // Tile rows per chunk: V and M of one chunk within ~512 KiB (half of this L2).
+  const std::int64_t row_bytes = (g.C_in_g + g.C_out_g) * P * twp * 4;
+  const std::int64_t R = std::clamp<std::int64_t>((512 << 10) / row_bytes, 1, th);
+  const std::int64_t S = R * twp;  // tile slots per chunk: the N of the GEMMs
+
+  std::vector<float> V(static_cast<std::size_t>(P * g.C_in_g * S));
+  std::vector<float> Mt(static_cast<std::size_t>(P * g.C_out_g * S));
+  std::vector<float> band(static_cast<std::size_t>(a * band_w));
+  std::vector<float> u(static_cast<std::size_t>(a * band_w));
+  std::vector<float> rowbuf(static_cast<std::size_t>(m * twp * m));
+
+  const bool zero_pad = g.mode == PaddingMode::zeros;
+  for (std::int64_t n = 0; n < g.N; ++n) {
+    for (std::int64_t grp = 0; grp < g.groups; ++grp) {
+      for (std::int64_t tr0 = 0; tr0 < th; tr0 += R) {
+        const std::int64_t rows = std::min(R, th - tr0);
+
+        // Input transform: V[pos][ic][slot], slot = r * twp + tile slot in the row.
+        for (std::int64_t ic = 0; ic < g.C_in_g; ++ic) {
+          const float* xc = x.data() + (n * g.C_in + grp * g.C_in_g + ic) * g.H * g.W;
+          for (std::int64_t r = 0; r < rows; ++r) {
+            const std::int64_t tr = tr0 + r;
+            for (int i = 0; i < a; ++i) {
+              const std::int64_t ih = tr * m + i - g.pt;
+              const float* src = nullptr;
+              if (ih >= -g.pt && ih < g.H + g.pb) {
+                const std::int64_t s = ref::source_index(ih, g.H, g.mode);
+                if (s >= 0) src = xc + s * g.W;
+              }
+              if (src == nullptr) {
+                std::fill(band.data() + i * band_w, band.data() + (i + 1) * band_w, 0.0f);
+              } else {
+                conv2d_detail::fill_padded_row(g, src, band.data() + i * band_w, band_w);
+              }
+            }
+            // Columns first (B^T d): contiguous vectors along the band.
+            for (std::int64_t c = 0; c < band_w; c += kLanes) {
+              float_v d[a], o[a];
+              for (int i = 0; i < a; ++i)
+                d[i] = float_v(band.data() + i * band_w + c, Vc::Unaligned);
+              T::input_1d(d, o);
+              for (int xi = 0; xi < a; ++xi) o[xi].store(u.data() + xi * band_w + c, Vc::Unaligned);
+            }
+            // Then rows ((B^T d) B), 8 tiles per vector after a transpose.
+            for (std::int64_t tv = 0; tv < vecs; ++tv) {
+              for (int xi = 0; xi < a; ++xi) {
+                float_v d[a], o[a];
+                load_tile_columns<m, a>(u.data() + xi * band_w + tv * kLanes * m, d);
+                T::input_1d(d, o);
+                for (int nu = 0; nu < a; ++nu) {
+                  o[nu].store(
+                      V.data() + ((xi * a + nu) * g.C_in_g + ic) * S + r * twp + tv * kLanes,
+                      Vc::Unaligned);
+                }
+              }
+            }
+          }
+        }
+
+        // The elementwise stage as alpha^2 GEMMs:
+        //   M[pos] (C_out/G x rows*twp) = U[pos][group]^T (C_out/G x C_in/G) * V[pos] (C_in/G x
+        //   rows*twp)
+        for (int pos = 0; pos < P; ++pos) {
+          GemmProblem gp;
+          gp.M = g.C_out_g;
+          gp.N = rows * twp;
+          gp.K = g.C_in_g;
+          gp.A = U.data() + pos * g.C_in_g * g.C_out + grp * g.C_out_g;
+          gp.lda = g.C_out;
+          gp.trans_a = true;
+          gp.B = V.data() + pos * g.C_in_g * S;
+          gp.ldb = S;
+          gp.C = Mt.data() + pos * g.C_out_g * S;
+          gp.ldc = S;
+          gemm(gp);
+        }
+
+        // Output transform, bias, and the clipped store.
+        for (std::int64_t oc = 0; oc < g.C_out_g; ++oc) {
+          const std::int64_t oc_abs = grp * g.C_out_g + oc;
+          const float_v bias(b.empty() ? 0.0f : b[oc_abs]);
+          float* yc = y.data() + (n * g.C_out + oc_abs) * g.H_out * g.W_out;
+          for (std::int64_t r = 0; r < rows; ++r) {
+            const std::int64_t tr = tr0 + r;
+            for (std::int64_t tv = 0; tv < vecs; ++tv) {
+              const float* mp = Mt.data() + oc * S + r * twp + tv * kLanes;
+              float_v t[m][a];  // A^T M: columns first
+              for (int nu = 0; nu < a; ++nu) {
+                float_v col[a], out[m];
+                for (int xi = 0; xi < a; ++xi) {
+                  col[xi] = float_v(mp + (xi * a + nu) * g.C_out_g * S, Vc::Unaligned);
+                }
+                T::output_1d(col, out);
+                for (int i = 0; i < m; ++i) t[i][nu] = out[i];
+              }
+              for (int i = 0; i < m; ++i) {  // (A^T M) A: rows
+                float_v out[m];
+                T::output_1d(t[i], out);
+                for (int j = 0; j < m; ++j) out[j] += bias;
+                store_tile_columns<m>(out, rowbuf.data() + i * twp * m + tv * kLanes * m);
+              }
+            }
+            for (int i = 0; i < m; ++i) {
+              const std::int64_t oh = tr * m + i;
+              if (oh >= g.H_out) break;
+              float* yr = yc + oh * g.W_out;
+              std::memcpy(yr, rowbuf.data() + i * twp * m,
+                          static_cast<std::size_t>(g.W_out) * sizeof(float));
+              if (!zero_pad) continue;
+              // An output whose whole window lies in the zero padding is its bias. The
+              // transforms would give it the bias plus rounding errors of the tile's other
+              // inputs, which its own (empty) window does not bound.
+              if (oh < g.pt - 2 || oh >= g.H + g.pt) {
+                std::fill(yr, yr + g.W_out, bias[0]);
+              } else {
+                std::fill(yr, yr + std::clamp<std::int64_t>(g.pl - 2, 0, g.W_out), bias[0]);
+                std::fill(yr + std::min(g.W + g.pl, g.W_out), yr + g.W_out, bias[0]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace convlab::winograd_detail

@@ -1,0 +1,75 @@
+// conv2d_winograd_f2x3: Winograd's minimal filtering F(2x2, 3x3).
+//
+// Each 2x2 block of outputs is computed from a 4x4 input tile d with 16 multiplications per
+// input channel instead of 36 (2.25x fewer), Y = A^T [ (G g G^T) .* (B^T d B) ] A, with
+//
+//         [ 1  0 -1  0 ]          [  1    0    0  ]          [ 1  1  1  0 ]
+//   B^T = [ 0  1  1  0 ]     G =  [ 1/2  1/2  1/2 ]    A^T = [ 0  1 -1 -1 ]
+//         [ 0 -1  1  0 ]          [ 1/2 -1/2  1/2 ]
+//         [ 0  1  0 -1 ]          [  0    0    1  ]
+//
+// (interpolation points 0, 1, -1 and infinity). Parent: conv2d_im2col_gemm; what this adds: the
+// elementwise products of all input channels become 16 GEMMs (C_out x C_in times
+// C_in x tiles), and the transforms cost O(C) per tile. The driver (tiling, vectorization,
+// partial edge tiles) is winograd_common.hpp.
+// When it wins: 3x3, stride 1 layers with many channels. Memory: U is 16/9 the size of w, plus
+// per-chunk buffers (see winograd_common.hpp). Accuracy: the coefficients are +-1 and 1/2, so
+// the error stays within a few times that of a direct dot product (the factor in
+// conv2d_kernels.hpp is measured). On small integers every intermediate value is a multiple of
+// 1/4 and stays exact in float.
+#include <string>
+
+#include "kernels/conv2d/conv2d_kernels.hpp"
+#include "kernels/conv2d/winograd_common.hpp"
+
+namespace convlab {
+namespace {
+
+struct F2x3 {
+  static constexpr int m = 2, alpha = 4;
+  // out = G g
+  static void weight_1d(const double g[3], double out[4]) {
+    out[0] = g[0];
+    out[1] = 0.5 * (g[0] + g[1] + g[2]);
+    out[2] = 0.5 * (g[0] - g[1] + g[2]);
+    out[3] = g[2];
+  }
+  // out = B^T d
+  template <class V>
+  static void input_1d(const V d[4], V out[4]) {
+    out[0] = d[0] - d[2];
+    out[1] = d[1] + d[2];
+    out[2] = d[2] - d[1];
+    out[3] = d[1] - d[3];
+  }
+  // out = A^T t
+  template <class V>
+  static void output_1d(const V t[4], V out[2]) {
+    out[0] = t[0] + t[1] + t[2];
+    out[1] = t[1] - t[2] - t[3];
+  }
+};
+
+}  // namespace
+
+std::string conv2d_winograd_f2x3_supports(const Conv2dParams& p, const Shape& x, const Shape& w) {
+  if (!conv2d_detail::rank4(x, w)) return "";
+  if (w[2] != 3 || w[3] != 3 || p.stride_h != 1 || p.stride_w != 1 || p.dilation_h != 1 ||
+      p.dilation_w != 1) {
+    return "needs a 3x3 kernel with stride 1 and dilation 1; got " + std::to_string(w[2]) + "x" +
+           std::to_string(w[3]) + ", stride " + std::to_string(p.stride_h) + "x" +
+           std::to_string(p.stride_w) + ", dilation " + std::to_string(p.dilation_h) + "x" +
+           std::to_string(p.dilation_w);
+  }
+  return "";
+}
+
+void conv2d_winograd_f2x3(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                          const Conv2dParams& p, Tensor<float>& y) {
+  const conv2d_detail::Geometry g =
+      conv2d_detail::geometry("conv2d_winograd_f2x3", x, w, b, p, y,
+                              conv2d_winograd_f2x3_supports(p, x.shape(), w.shape()));
+  winograd_detail::run<F2x3>(g, x, w, b, y);
+}
+
+}  // namespace convlab
