@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 #include "core/tensor.hpp"
@@ -58,6 +60,21 @@ template <class A, class B>
 template <class A, class B>
 ::testing::AssertionResult all_equal(const Tensor<A>& actual, const Tensor<B>& expected) {
   return all_near(actual, expected, 0.0);
+}
+
+// Runs f and expects std::invalid_argument whose message contains every one of `parts`: the
+// op, the argument and the values that an error message must name.
+template <class F>
+void expect_error(F&& f, std::initializer_list<std::string> parts) {
+  try {
+    f();
+    ADD_FAILURE() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    for (const auto& part : parts) {
+      EXPECT_NE(what.find(part), std::string::npos) << "message: " << what << "\nmissing: " << part;
+    }
+  }
 }
 
 // sum_i a[i] * b[i] in double.

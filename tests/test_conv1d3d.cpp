@@ -23,18 +23,7 @@ using test::all_near;
 using test::random_int_tensor;
 using test::random_tensor;
 
-// Runs f, expects std::invalid_argument whose message contains every one of `parts`.
-void expect_error(const std::function<void()>& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
-    const std::string what = e.what();
-    for (const auto& part : parts) {
-      EXPECT_NE(what.find(part), std::string::npos) << "message: " << what << "\nmissing: " << part;
-    }
-  }
-}
+using test::expect_error;
 
 // ---- random shapes ----
 

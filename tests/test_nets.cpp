@@ -22,25 +22,14 @@
 #include "nets/connectivity.hpp"
 #include "nets/network.hpp"
 #include "nets/zoo.hpp"
+#include "tests/support.hpp"
 
 namespace convlab::nets {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Runs f, expects std::invalid_argument whose message contains every one of `parts`.
-template <class F>
-void expect_error(F&& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
-    const std::string what = e.what();
-    for (const auto& part : parts) {
-      EXPECT_NE(what.find(part), std::string::npos) << "message: " << what << "\nmissing: " << part;
-    }
-  }
-}
+using test::expect_error;
 
 LayerRow row(const LayerTable& t, const std::string& name) {
   const auto r = t.find(name);

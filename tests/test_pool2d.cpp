@@ -26,19 +26,7 @@ using test::random_int_tensor;
 using test::random_tensor;
 using I64 = Tensor<std::int64_t>;
 
-// Runs f, expects std::invalid_argument whose message contains every one of `parts`.
-template <class F>
-void expect_error(F&& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
-    const std::string what = e.what();
-    for (const auto& part : parts) {
-      EXPECT_NE(what.find(part), std::string::npos) << "message: " << what << "\nmissing: " << part;
-    }
-  }
-}
+using test::expect_error;
 
 // first, first + 1, ... in row-major order.
 template <class T>

@@ -7,23 +7,12 @@
 #include <string>
 
 #include "core/shape.hpp"
+#include "tests/support.hpp"
 
 namespace convlab {
 namespace {
 
-// Runs f, expects std::invalid_argument whose message contains every one of `parts`.
-template <class F>
-void expect_error(F&& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
-    const std::string what = e.what();
-    for (const auto& part : parts) {
-      EXPECT_NE(what.find(part), std::string::npos) << "message: " << what << "\nmissing: " << part;
-    }
-  }
-}
+using test::expect_error;
 
 // W16 (doc:002_cc048f6e0360e15b.txt#W16): out = floor((n - k + p + s) / s) with total padding p.
 TEST(ShapeFormulas, TextbookFormulaW16) {
