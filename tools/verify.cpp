@@ -82,8 +82,8 @@ void print_table(const VerifyReport& report, std::ostream& out) {
     out << std::left << std::setw(28) << op << std::right << std::setw(8) << s.cases << std::setw(8)
         << s.passed << std::setw(8) << s.failed << std::setw(9) << s.skipped << std::setw(14)
         << std::setprecision(3) << s.worst_ratio << '\n';
-    for (const auto& [why, n] : s.skip_reasons) {
-      out << "    skipped " << n << "x: " << why << '\n';
+    for (const auto& [variant, skips] : s.skip_reasons) {
+      out << "    " << variant << " skipped " << skips.first << " (e.g. " << skips.second << ")\n";
     }
   }
 }
@@ -148,7 +148,9 @@ VerifyReport verify(const VerifyOptions& options, const std::vector<const Varian
         case Status::skipped:
           ++summary.skipped;
           ++report.skipped;
-          ++summary.skip_reasons[v->name + ": " + o.reason];
+          if (auto& skips = summary.skip_reasons[v->name]; skips.first++ == 0) {
+            skips.second = o.reason;
+          }
           if (options.verbose) {
             out << "skip " << c.name << " [" << v->name << "]: " << o.reason << '\n';
           }

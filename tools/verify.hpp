@@ -33,7 +33,9 @@ Outcome run_variant_on_case(const Variant& variant, const Case& c);
 struct OpSummary {
   std::int64_t cases = 0, passed = 0, failed = 0, skipped = 0;
   double worst_ratio = 0;  // worst |error| / allowed over the passing and failing comparisons
-  std::map<std::string, std::int64_t> skip_reasons;
+  // Per variant: how many cases it skipped and the reason it gave for the first of them
+  // (`verify --verbose` prints every skip with its reason).
+  std::map<std::string, std::pair<std::int64_t, std::string>> skip_reasons;
 };
 
 struct VerifyOptions {
