@@ -11,7 +11,9 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "core/shape.hpp"
 #include "core/tensor.hpp"
 
 namespace convlab::test {
@@ -100,6 +102,54 @@ inline Tensor<double> numerical_gradient(const std::function<double()>& f, Tenso
     g[i] = (up - down) / (2 * h);
   }
   return g;
+}
+
+// A random valid 2-D convolution: odd sizes, asymmetric padding, strides larger than the kernel,
+// dilation and groups. Spatial sizes are 1..max_hw; with `modes` the padding mode cycles
+// through all four.
+struct RandomConv2d {
+  std::int64_t n, c_in, c_out, h, w, kh, kw, groups;
+  Conv2dParams p;
+};
+
+inline std::vector<RandomConv2d> random_conv2ds(std::uint64_t seed, int count, std::int64_t max_hw,
+                                                bool modes) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  const PaddingMode all_modes[] = {PaddingMode::zeros, PaddingMode::reflect, PaddingMode::replicate,
+                                   PaddingMode::circular};
+  std::vector<RandomConv2d> out;
+  while (static_cast<int>(out.size()) < count) {
+    RandomConv2d c{};
+    c.groups = pick(1, 3);
+    c.c_in = c.groups * pick(1, 3);
+    c.c_out = c.groups * pick(1, 3);
+    c.n = pick(1, 2);
+    c.h = pick(1, max_hw);
+    c.w = pick(1, max_hw);
+    c.kh = pick(1, 4);
+    c.kw = pick(1, 4);
+    c.p = Conv2dParams{.stride_h = pick(1, 3),
+                       .stride_w = pick(1, 3),
+                       .pad_top = pick(0, 2),
+                       .pad_bottom = pick(0, 2),
+                       .pad_left = pick(0, 2),
+                       .pad_right = pick(0, 2),
+                       .dilation_h = pick(1, 3),
+                       .dilation_w = pick(1, 3),
+                       .groups = c.groups,
+                       .padding_mode = modes ? all_modes[out.size() % 4] : PaddingMode::zeros};
+    try {  // keep only valid combinations
+      conv2d_output_shape(Shape{c.n, c.c_in, c.h, c.w},
+                          Shape{c.c_out, c.c_in / c.groups, c.kh, c.kw}, Shape{}, c.p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
 }
 
 }  // namespace convlab::test

@@ -185,47 +185,12 @@ TEST(Conv2dPaddingModes, OneByOneKernelReturnsThePaddedInput) {
 
 // ---- identities on random shapes (fixed seeds, printed on failure) ----
 
-struct RandomConv {
-  std::int64_t n, c_in, c_out, h, w, kh, kw, groups;
-  Conv2dParams p;
-};
+using RandomConv = test::RandomConv2d;
 
-// A deterministic list of awkward convolutions: odd sizes, asymmetric padding, strides larger
-// than the kernel, dilation, groups and depthwise.
+// A deterministic list of awkward convolutions (zero padding): odd sizes, asymmetric padding,
+// strides larger than the kernel, dilation, groups and depthwise.
 std::vector<RandomConv> random_convs(std::uint64_t seed, int count) {
-  std::mt19937_64 rng(seed);
-  auto pick = [&](std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
-  };
-  std::vector<RandomConv> out;
-  while (static_cast<int>(out.size()) < count) {
-    RandomConv c{};
-    c.groups = pick(1, 3);
-    c.c_in = c.groups * pick(1, 3);
-    c.c_out = c.groups * pick(1, 3);
-    c.n = pick(1, 2);
-    c.h = pick(1, 9);
-    c.w = pick(1, 9);
-    c.kh = pick(1, 4);
-    c.kw = pick(1, 4);
-    c.p = Conv2dParams{.stride_h = pick(1, 3),
-                       .stride_w = pick(1, 3),
-                       .pad_top = pick(0, 2),
-                       .pad_bottom = pick(0, 2),
-                       .pad_left = pick(0, 2),
-                       .pad_right = pick(0, 2),
-                       .dilation_h = pick(1, 3),
-                       .dilation_w = pick(1, 3),
-                       .groups = c.groups};
-    try {  // keep only valid combinations
-      conv2d_output_shape(Shape{c.n, c.c_in, c.h, c.w},
-                          Shape{c.c_out, c.c_in / c.groups, c.kh, c.kw}, Shape{}, c.p);
-    } catch (const std::invalid_argument&) {
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
+  return test::random_conv2ds(seed, count, 9, false);
 }
 
 // Groups: each group is an ordinary (groups = 1) convolution of its slice of channels.

@@ -79,50 +79,8 @@ std::vector<RandomTranspose> random_transposes(std::uint64_t seed, int count,
   return out;
 }
 
-struct RandomConv {
-  std::int64_t n, c_in, c_out, h, w, kh, kw;
-  Conv2dParams p;
-};
-
-// Valid convolutions; with `modes` the padding mode cycles through all four.
-std::vector<RandomConv> random_conv2ds(std::uint64_t seed, int count, bool modes) {
-  std::mt19937_64 rng(seed);
-  auto pick = [&](std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
-  };
-  const PaddingMode all_modes[] = {PaddingMode::zeros, PaddingMode::reflect, PaddingMode::replicate,
-                                   PaddingMode::circular};
-  std::vector<RandomConv> out;
-  while (static_cast<int>(out.size()) < count) {
-    RandomConv c{};
-    const std::int64_t groups = pick(1, 3);
-    c.c_in = groups * pick(1, 3);
-    c.c_out = groups * pick(1, 3);
-    c.n = pick(1, 2);
-    c.h = pick(1, 8);
-    c.w = pick(1, 8);
-    c.kh = pick(1, 4);
-    c.kw = pick(1, 4);
-    c.p = Conv2dParams{.stride_h = pick(1, 3),
-                       .stride_w = pick(1, 3),
-                       .pad_top = pick(0, 2),
-                       .pad_bottom = pick(0, 2),
-                       .pad_left = pick(0, 2),
-                       .pad_right = pick(0, 2),
-                       .dilation_h = pick(1, 3),
-                       .dilation_w = pick(1, 3),
-                       .groups = groups,
-                       .padding_mode = modes ? all_modes[out.size() % 4] : PaddingMode::zeros};
-    try {
-      conv2d_output_shape(Shape{c.n, c.c_in, c.h, c.w}, Shape{c.c_out, c.c_in / groups, c.kh, c.kw},
-                          Shape{}, c.p);
-    } catch (const std::invalid_argument&) {
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
-}
+using test::random_conv2ds;
+using RandomConv = test::RandomConv2d;
 
 std::string trace(std::uint64_t seed, int index) {
   return "seed " + std::to_string(seed) + ", case " + std::to_string(index);
@@ -309,7 +267,7 @@ TEST(ConvTranspose2dProperties, EqualsConvOfZeroInsertedInput) {
 TEST(ConvMatrixProperties, Conv2dViaMatrixEqualsConv2d) {
   const std::uint64_t seed = 633;
   int index = 0;
-  for (const RandomConv& c : random_conv2ds(seed, 60, true)) {
+  for (const RandomConv& c : random_conv2ds(seed, 60, 8, true)) {
     SCOPED_TRACE(trace(seed, index) + ", mode " + std::string(to_string(c.p.padding_mode)));
     ++index;
     const auto x = random_int_tensor<double>(Shape{c.n, c.c_in, c.h, c.w}, seed + index);
@@ -344,7 +302,7 @@ TEST(ConvMatrixProperties, ConvTranspose2dViaMatrixEqualsScatter) {
 TEST(ConvTranspose2dProperties, Conv2dBackwardDataEqualsConvTranspose2d) {
   const std::uint64_t seed = 655;
   int index = 0;
-  for (const RandomConv& c : random_conv2ds(seed, 60, false)) {
+  for (const RandomConv& c : random_conv2ds(seed, 60, 8, false)) {
     SCOPED_TRACE(trace(seed, index));
     ++index;
     const auto x = random_int_tensor<double>(Shape{c.n, c.c_in, c.h, c.w}, seed + index);
