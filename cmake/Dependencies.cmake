@@ -45,7 +45,7 @@ target_include_directories(convlab_fccp SYSTEM INTERFACE "${CONVLAB_FCCP_INCLUDE
 target_link_libraries(convlab_fccp INTERFACE Threads::Threads)
 # csv.h copies file names with strncpy into a fixed buffer; GCC's truncation warning fires after
 # inlining, where the system-header exemption no longer applies. The truncation is intended.
-target_compile_options(convlab_fccp INTERFACE -Wno-stringop-truncation)
+target_compile_options(convlab_fccp INTERFACE $<$<CXX_COMPILER_ID:GNU>:-Wno-stringop-truncation>)
 
 # gnuplot-iostream: header-only, needs Boost.Iostreams and the gnuplot program at run time.
 find_path(CONVLAB_GNUPLOT_IOSTREAM_INCLUDE_DIR NAMES gnuplot-iostream.h)

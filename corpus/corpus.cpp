@@ -1,11 +1,6 @@
 #include "corpus/corpus.hpp"
 
-// fast-cpp-csv-parser copies file names with strncpy into fixed buffers (truncating on
-// purpose); GCC warns about that inside the library's header.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <csv.h>
-#pragma GCC diagnostic pop
+#include <csv.h>  // fast-cpp-csv-parser; see convlab_fccp in cmake/Dependencies.cmake
 
 #include <algorithm>
 #include <charconv>

@@ -1,11 +1,6 @@
 #include "nets/arch_fixtures.hpp"
 
-// GCC reports fast-cpp-csv-parser's strncpy of file names (truncation is intended there) when it
-// inlines it here, despite the system include.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <csv.h>
-#pragma GCC diagnostic pop
+#include <csv.h>  // fast-cpp-csv-parser; see convlab_fccp in cmake/Dependencies.cmake
 
 #include <algorithm>
 #include <cctype>
