@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 #if defined(__AVX__)
 #include <immintrin.h>
@@ -36,6 +37,19 @@
 #include "kernels/gemm/gemm.hpp"
 
 namespace convlab::winograd_detail {
+
+// What both Winograd variants accept: a 3x3 kernel, stride 1, dilation 1 ("" when supported).
+inline std::string supports(const Conv2dParams& p, const Shape& x, const Shape& w) {
+  if (!conv2d_detail::rank4(x, w)) return "";
+  if (w[2] != 3 || w[3] != 3 || p.stride_h != 1 || p.stride_w != 1 || p.dilation_h != 1 ||
+      p.dilation_w != 1) {
+    return "needs a 3x3 kernel with stride 1 and dilation 1; got " + std::to_string(w[2]) + "x" +
+           std::to_string(w[3]) + ", stride " + std::to_string(p.stride_h) + "x" +
+           std::to_string(p.stride_w) + ", dilation " + std::to_string(p.dilation_h) + "x" +
+           std::to_string(p.dilation_w);
+  }
+  return "";
+}
 
 using conv2d_detail::Geometry;
 using Vc::float_v;

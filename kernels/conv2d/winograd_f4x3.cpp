@@ -64,15 +64,7 @@ struct F4x3 {
 }  // namespace
 
 std::string conv2d_winograd_f4x3_supports(const Conv2dParams& p, const Shape& x, const Shape& w) {
-  if (!conv2d_detail::rank4(x, w)) return "";
-  if (w[2] != 3 || w[3] != 3 || p.stride_h != 1 || p.stride_w != 1 || p.dilation_h != 1 ||
-      p.dilation_w != 1) {
-    return "needs a 3x3 kernel with stride 1 and dilation 1; got " + std::to_string(w[2]) + "x" +
-           std::to_string(w[3]) + ", stride " + std::to_string(p.stride_h) + "x" +
-           std::to_string(p.stride_w) + ", dilation " + std::to_string(p.dilation_h) + "x" +
-           std::to_string(p.dilation_w);
-  }
-  return "";
+  return winograd_detail::supports(p, x, w);
 }
 
 void conv2d_winograd_f4x3(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
