@@ -187,13 +187,13 @@ std::string join_names(const std::vector<std::string>& names) {
 
 int cmd_list(const std::string& op) {
   if (!op.empty()) find_op(op, Direction::forward);  // throws for an unknown op
-  std::cout << std::left << std::setw(20) << "op" << std::setw(36) << "variant" << std::setw(30)
+  std::cout << std::left << std::setw(25) << "op" << std::setw(42) << "variant" << std::setw(36)
             << "parent"
             << "tolerance factor / description\n";
   for (const Variant& v : registry()) {
     if (!op.empty() && v.op != op) continue;
     const std::string op_name = v.op + (v.direction == Direction::backward ? " (bwd)" : "");
-    std::cout << std::left << std::setw(20) << op_name << std::setw(36) << v.name << std::setw(30)
+    std::cout << std::left << std::setw(25) << op_name << std::setw(42) << v.name << std::setw(36)
               << (v.parent.empty() ? "-" : v.parent) << v.tolerance_factor << "  " << v.description
               << "\n";
   }
