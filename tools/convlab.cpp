@@ -22,6 +22,7 @@
 #include "corpus/corpus.hpp"
 #include "nets/zoo.hpp"
 #include "reference/dispatch.hpp"
+#include "tools/commands.hpp"
 #include "tools/generate.hpp"
 #include "tools/verify.hpp"
 
@@ -323,6 +324,9 @@ int main(int argc, char** argv) {
       "Example:\n  convlab generate --out /tmp/corpus\n"
       "Deterministic: the same bytes on every run (seeds are recorded in each manifest).");
 
+  // Subcommands defined in their own files (tools/commands.hpp), one line each.
+  const std::vector<Command> commands = {};
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -335,6 +339,9 @@ int main(int argc, char** argv) {
     }
     if (*describe_cmd) return cmd_describe(net, describe_csv);
     if (*list_cmd) return cmd_list(list_op);
+    for (const Command& c : commands) {
+      if (*c.app) return c.run();
+    }
     if (*generate_cmd) {
       generate_corpus(generate_out.empty() ? bundled_corpus_dir() : generate_out, std::cout);
       return 0;
