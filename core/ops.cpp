@@ -144,6 +144,12 @@ std::vector<OpSpec> make_ops() {
                  "gradient of max_unpool2d: gather dy at the recorded positions"});
   add_unary(ops, "upsample2d", Upsample2dParams{}, "(N, C, H, W)", "(N, C, output_h, output_w)",
             "upsampling by nearest or bilinear interpolation");
+  ops.push_back({"gemm",
+                 Direction::forward,
+                 {req("a", "left matrix (M, K)"), req("b", "right matrix (K, N)")},
+                 {req("c", "product (M, N)")},
+                 NoParams{},
+                 "matrix product c = a b, the core of linear layers and im2col convolution"});
   add_weighted(ops, "linear", NoParams{}, "(N, in_features)", "(out_features, in_features)",
                "(out_features)", "(N, out_features)", "fully connected layer y = x w^T + b");
   add_unary(ops, "flatten", FlattenParams{}, "(d0, ..., d_{s-1}, d_s, ..., d_{r-1})",
@@ -495,6 +501,7 @@ ShapeMap forward_shapes(const OpSpec& spec, const OpParams& params, const ShapeM
   if (op == "upsample2d") {
     return {{"y", upsample2d_output_shape(x, params_as<Upsample2dParams>(spec, params))}};
   }
+  if (op == "gemm") return {{"c", gemm_output_shape(get("a"), get("b"))}};
   if (op == "linear") return {{"y", linear_output_shape(x, get("w"), get("b"))}};
   if (op == "flatten") {
     return {{"y", flatten_output_shape(x, params_as<FlattenParams>(spec, params))}};

@@ -370,6 +370,17 @@ Shape linear_output_shape(const Shape& x, const Shape& w, const Shape& bias) {
   return {x[0], w[0]};
 }
 
+Shape gemm_output_shape(const Shape& a, const Shape& b) {
+  constexpr std::string_view op = "gemm";
+  require_rank(op, "a", a, 2, "(M, K)");
+  require_rank(op, "b", b, 2, "(K, N)");
+  if (b[0] != a[1]) {
+    fail(op, "b shape ", b.str(), " does not match a shape ", a.str(), ": K is ", a[1],
+         " in a but b dimension 0 is ", b[0]);
+  }
+  return {a[0], b[1]};
+}
+
 Shape flatten_output_shape(const Shape& x, const FlattenParams& p) {
   constexpr std::string_view op = "flatten";
   if (x.rank() < 1) fail(op, "input must have rank 1 to 5, got shape ", x.str());

@@ -65,6 +65,8 @@ Shape upsample2d_output_shape(const Shape& x, const Upsample2dParams& p);
 // x: (N, in_features), w: (out_features, in_features), bias: empty or (out_features)
 //   -> (N, out_features)
 Shape linear_output_shape(const Shape& x, const Shape& w, const Shape& bias);
+// a: (M, K), b: (K, N) -> (M, N): the matrix product c = a b.
+Shape gemm_output_shape(const Shape& a, const Shape& b);
 // (d0, ..., d_{s-1}, d_s, ..., d_{r-1}) -> (d0, ..., d_{s-1}, d_s * ... * d_{r-1})
 Shape flatten_output_shape(const Shape& x, const FlattenParams& p);
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/registry.hpp"
+#include "kernels/tolerance.hpp"
 
 namespace convlab {
 
@@ -28,13 +29,14 @@ void add_dense_variants(std::vector<Variant>& all);
 
 // The registry entry's text fields.
 struct VariantInfo {
-  std::string name;  // <op>_<algorithm>[_<isa>][_<tile>]
-  std::string op;
+  // Every member has a default so designated initializers may leave any of them out.
+  std::string name{};  // <op>_<algorithm>[_<isa>][_<tile>]
+  std::string op{};
   Direction direction = Direction::forward;
-  std::string parent;
-  std::string description;
+  std::string parent{};
+  std::string description{};
   double tolerance_factor = 1;
-  std::string tolerance_reason;
+  std::string tolerance_reason{};
 };
 
 // A Variant whose supports() and run() take the op's parameter struct P directly.

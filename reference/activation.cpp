@@ -7,6 +7,7 @@
 
 namespace convlab::ref {
 
+// [docs:relu]
 template <class T>
 Tensor<T> relu(const Tensor<T>& x) {
   Tensor<T> y(x.shape());
@@ -17,7 +18,9 @@ Tensor<T> relu(const Tensor<T>& x) {
   }
   return y;
 }
+// [docs:end]
 
+// [docs:sigmoid]
 template <class T>
 Tensor<T> sigmoid(const Tensor<T>& x) {
   Tensor<T> y(x.shape());
@@ -36,13 +39,16 @@ Tensor<T> sigmoid(const Tensor<T>& x) {
   }
   return y;
 }
+// [docs:end]
 
+// [docs:tanh]
 template <class T>
 Tensor<T> tanh(const Tensor<T>& x) {
   Tensor<T> y(x.shape());
   for (std::int64_t i = 0; i < x.numel(); ++i) y[i] = static_cast<T>(std::tanh(double(x[i])));
   return y;
 }
+// [docs:end]
 
 template <class T>
 Tensor<T> relu_backward(const Tensor<T>& grad_output, const Tensor<T>& x) {
@@ -56,6 +62,7 @@ Tensor<T> relu_backward(const Tensor<T>& grad_output, const Tensor<T>& x) {
   return gx;
 }
 
+// [docs:sigmoid-backward]
 template <class T>
 Tensor<T> sigmoid_backward(const Tensor<T>& grad_output, const Tensor<T>& y) {
   require_same_shape("sigmoid_backward", "grad_output", grad_output.shape(), y.shape());
@@ -66,6 +73,7 @@ Tensor<T> sigmoid_backward(const Tensor<T>& grad_output, const Tensor<T>& y) {
   }
   return gx;
 }
+// [docs:end]
 
 template <class T>
 Tensor<T> tanh_backward(const Tensor<T>& grad_output, const Tensor<T>& y) {

@@ -7,6 +7,7 @@
 
 namespace convlab::ref {
 
+// [docs:corr2d]
 template <class T>
 Tensor<T> corr2d(const Tensor<T>& x, const Tensor<T>& k) {
   if (x.rank() != 2 || k.rank() != 2) {
@@ -29,7 +30,9 @@ Tensor<T> corr2d(const Tensor<T>& x, const Tensor<T>& k) {
   }
   return y;
 }
+// [docs:end]
 
+// [docs:conv2d-loops]
 template <class T>
 Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& bias,
                  const Conv2dParams& p) {
@@ -66,7 +69,9 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& bias,
   }
   return y;
 }
+// [docs:end]
 
+// [docs:conv2d-backward]
 template <class T>
 Conv2dGrads<T> conv2d_backward(const Tensor<T>& grad_output, const Tensor<T>& x, const Tensor<T>& w,
                                bool has_bias, const Conv2dParams& p) {
@@ -108,6 +113,7 @@ Conv2dGrads<T> conv2d_backward(const Tensor<T>& grad_output, const Tensor<T>& x,
   if (has_bias) grads.grad_bias = gb.cast<T>();
   return grads;
 }
+// [docs:end]
 
 template Tensor<float> corr2d(const Tensor<float>&, const Tensor<float>&);
 template Tensor<double> corr2d(const Tensor<double>&, const Tensor<double>&);

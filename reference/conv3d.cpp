@@ -4,6 +4,7 @@
 
 namespace convlab::ref {
 
+// [docs:conv3d]
 template <class T>
 Tensor<T> conv3d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& bias,
                  const Conv3dParams& p) {
@@ -45,6 +46,7 @@ Tensor<T> conv3d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& bias,
   }
   return y;
 }
+// [docs:end]
 
 template <class T>
 Conv3dGrads<T> conv3d_backward(const Tensor<T>& grad_output, const Tensor<T>& x, const Tensor<T>& w,

@@ -7,6 +7,7 @@
 
 namespace convlab::ref {
 
+// [docs:conv2d-matrix]
 template <class T>
 Tensor<T> conv2d_matrix(const Shape& input_shape, const Tensor<T>& w, const Conv2dParams& p) {
   Shape x_shape = input_shape;
@@ -49,6 +50,7 @@ Tensor<T> conv2d_matrix(const Shape& input_shape, const Tensor<T>& w, const Conv
   }
   return c;
 }
+// [docs:end]
 
 template <class T>
 Tensor<T> conv2d_via_matrix(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& bias,
@@ -73,6 +75,7 @@ Tensor<T> conv2d_via_matrix(const Tensor<T>& x, const Tensor<T>& w, const Tensor
   return y;
 }
 
+// [docs:conv-transpose2d-via-matrix]
 template <class T>
 Tensor<T> conv_transpose2d_via_matrix(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& bias,
                                       const ConvTranspose2dParams& p) {
@@ -110,6 +113,7 @@ Tensor<T> conv_transpose2d_via_matrix(const Tensor<T>& x, const Tensor<T>& w, co
   }
   return y;
 }
+// [docs:end]
 
 template Tensor<float> conv2d_matrix(const Shape&, const Tensor<float>&, const Conv2dParams&);
 template Tensor<double> conv2d_matrix(const Shape&, const Tensor<double>&, const Conv2dParams&);

@@ -4,6 +4,7 @@
 
 namespace convlab::ref {
 
+// [docs:conv-transpose2d]
 template <class T>
 Tensor<T> conv_transpose2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& bias,
                            const ConvTranspose2dParams& p) {
@@ -49,6 +50,7 @@ Tensor<T> conv_transpose2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<
   }
   return y;
 }
+// [docs:end]
 
 template <class T>
 ConvTranspose2dGrads<T> conv_transpose2d_backward(const Tensor<T>& grad_output, const Tensor<T>& x,

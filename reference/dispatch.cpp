@@ -12,6 +12,7 @@
 #include "reference/conv3d.hpp"
 #include "reference/conv_transpose2d.hpp"
 #include "reference/flatten.hpp"
+#include "reference/gemm.hpp"
 #include "reference/linear.hpp"
 #include "reference/pool2d.hpp"
 #include "reference/unpool2d.hpp"
@@ -114,6 +115,7 @@ TensorMap<T> forward(const OpSpec& spec, const OpParams& params, const TensorMap
                                     std::get<Unpool2dParams>(params))}};
   }
   if (op == "upsample2d") return {{"y", ref::upsample2d(x, std::get<Upsample2dParams>(params))}};
+  if (op == "gemm") return {{"c", ref::gemm(get(in, "a"), get(in, "b"))}};
   if (op == "linear") return {{"y", ref::linear(x, get(in, "w"), get(in, "b"))}};
   // flatten returns a view of its argument; outputs must not share storage with inputs.
   if (op == "flatten") return {{"y", ref::flatten(x, std::get<FlattenParams>(params)).clone()}};
@@ -270,6 +272,11 @@ TensorMap<double> error_scale(const OpSpec& spec, const OpParams& params,
   if (op == "corr2d" || op == "conv1d" || op == "conv2d" || op == "conv3d" ||
       op == "conv_transpose2d" || op == "linear" || op == "flatten") {
     return count_times_magnitude(spec, params, inputs, {"x", "k", "w", "b", "dy"});
+  }
+  // gemm: c[i][j] is a dot product of K terms a[i][k] b[k][j]: K from all-ones a and b, M from
+  // |a| |b|, as for linear (its "b" is a matrix factor here, not a bias).
+  if (op == "gemm") {
+    return count_times_magnitude(spec, params, inputs, {"a", "b"});
   }
   // max_unpool2d scatters x (forward) and gathers dy (backward); the indices only route.
   if (op == "max_unpool2d") return count_times_magnitude(spec, params, inputs, {"x", "dy"});

@@ -4,10 +4,12 @@
 
 namespace convlab::ref {
 
+// [docs:flatten]
 template <class T>
 Tensor<T> flatten(const Tensor<T>& x, const FlattenParams& p) {
   return x.reshape(flatten_output_shape(x.shape(), p));
 }
+// [docs:end]
 
 template <class T>
 Tensor<T> flatten_backward(const Tensor<T>& grad_output, const Shape& input_shape,

@@ -4,6 +4,7 @@
 
 namespace convlab::ref {
 
+// [docs:linear]
 template <class T>
 Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& bias) {
   const Shape out = linear_output_shape(x.shape(), w.shape(), bias.shape());
@@ -19,7 +20,9 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& bias) 
   }
   return y;
 }
+// [docs:end]
 
+// [docs:linear-backward]
 template <class T>
 LinearGrads<T> linear_backward(const Tensor<T>& grad_output, const Tensor<T>& x, const Tensor<T>& w,
                                bool has_bias) {
@@ -43,6 +46,7 @@ LinearGrads<T> linear_backward(const Tensor<T>& grad_output, const Tensor<T>& x,
   if (has_bias) grads.grad_bias = gb.cast<T>();
   return grads;
 }
+// [docs:end]
 
 template Tensor<float> linear(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&);
 template Tensor<double> linear(const Tensor<double>&, const Tensor<double>&, const Tensor<double>&);

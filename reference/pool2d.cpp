@@ -48,6 +48,7 @@ std::int64_t avg_divisor(std::int64_t oh, std::int64_t ow, std::int64_t H, std::
 
 }  // namespace
 
+// [docs:max-pool2d]
 template <class T>
 MaxPool2dResult<T> max_pool2d(const Tensor<T>& x, const Pool2dParams& p) {
   const Shape out = pool2d_output_shape("max_pool2d", x.shape(), p);
@@ -87,6 +88,7 @@ MaxPool2dResult<T> max_pool2d(const Tensor<T>& x, const Pool2dParams& p) {
   }
   return r;
 }
+// [docs:end]
 
 template <class T>
 Tensor<T> max_pool2d_backward(const Tensor<T>& grad_output, const Tensor<std::int64_t>& indices,
@@ -123,6 +125,7 @@ Tensor<T> max_pool2d_backward(const Tensor<T>& grad_output, const Tensor<std::in
   return gx.cast<T>();
 }
 
+// [docs:avg-pool2d]
 template <class T>
 Tensor<T> avg_pool2d(const Tensor<T>& x, const Pool2dParams& p) {
   require_no_dilation("avg_pool2d", p);
@@ -152,6 +155,7 @@ Tensor<T> avg_pool2d(const Tensor<T>& x, const Pool2dParams& p) {
   }
   return y;
 }
+// [docs:end]
 
 template <class T>
 Tensor<T> avg_pool2d_backward(const Tensor<T>& grad_output, const Shape& input_shape,

@@ -58,6 +58,8 @@ const std::vector<KernelVariant>& variants() {
        kConv2dDirectVcToleranceFactor, true, Weights::any},
       {"conv2d_direct_vc_ow", conv2d_direct_vc_ow, conv2d_direct_vc_ow_supports,
        kConv2dDirectVcOwToleranceFactor, true, Weights::any},
+      {"conv2d_direct_avx512", conv2d_direct_avx512, conv2d_direct_avx512_supports,
+       kConv2dDirectAvx512ToleranceFactor, true, Weights::any},
       {"conv2d_direct_vc_oc", conv2d_direct_vc_oc, conv2d_direct_vc_oc_supports,
        kConv2dDirectVcOcToleranceFactor, true, Weights::any},
       {"conv2d_depthwise_vc", conv2d_depthwise_vc, conv2d_depthwise_vc_supports,
@@ -125,6 +127,7 @@ constexpr CaseGroup kGroups[] = {
     {"strided_dilated", 1006, 40},  // strides 2-3 and dilation 2-3
     {"padding_modes", 1007, 30},    // reflect, replicate, circular
     {"wide_channels", 1008, 12},    // 17-40 channels: channel-block tails of the tiles
+    {"long_rows", 1009, 8},  // 64-200 input rows x up to 140 columns: column chunks of AVX-512
 };
 
 std::vector<Case> make_cases(const CaseGroup& group) {
@@ -240,6 +243,15 @@ std::vector<Case> make_cases(const CaseGroup& group) {
       h = pick(2, 5);
       w = one_of({9, 15, 16, 17, 24});
       kh = kw = pick(0, 1) == 0 ? 3 : pick(1, 5);
+    } else if (name == "long_rows") {
+      groups = 1;
+      cig = pick(32, 64);
+      cog = pick(12, 25);
+      n = 1;
+      h = pick(1, 3);
+      w = one_of({65, 100, 140});
+      kh = kw = 3;
+      p.pad_left = p.pad_right = pick(0, 1);
     }
     p.groups = groups;
     Case c{name,

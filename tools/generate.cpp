@@ -762,6 +762,31 @@ void upsample2d_cases(Table& t) {
       up(kBilinear, 5, 5, true), {1, 2, 3, 3}, Fill::small_int);
 }
 
+void gemm_cases(Table& t) {
+  // a: (M, K), b: (K, N). The GEMM core's micro-tiles are 6 x 16 (Vc) and 14 x 32 (AVX-512),
+  // its K blocks 384 (Vc) and 512 (AVX-512): sizes sit on, one below and one past them.
+  const auto add = [&](std::string edge, std::string what, std::int64_t M, std::int64_t K,
+                       std::int64_t N, Fill f = Fill::real) {
+    t.add("gemm", std::move(edge), std::move(what), NoParams{}, {{"a", {M, K}}, {"b", {K, N}}}, f);
+  };
+  add("m1_k1_n1", "1x1 times 1x1: a single product", 1, 1, 1);
+  add("k1_m7_n33", "K = 1: an outer product of a 7-column and a 33-row", 7, 1, 33);
+  add("m6_k9_n16", "M x N = 6 x 16, exactly one Vc micro-tile", 6, 9, 16);
+  add("m5_k9_n15", "M x N = 5 x 15, one row and one column short of a Vc micro-tile", 5, 9, 15);
+  add("m7_k9_n17", "M x N = 7 x 17, one row and one column past a Vc micro-tile", 7, 9, 17);
+  add("m14_k5_n32", "M x N = 14 x 32, exactly one AVX-512 micro-tile", 14, 5, 32);
+  add("m13_k5_n31", "M x N = 13 x 31, one short of an AVX-512 micro-tile each way", 13, 5, 31);
+  add("m15_k5_n33", "M x N = 15 x 33, one past an AVX-512 micro-tile each way", 15, 5, 33);
+  add("m1_k33_n47", "M = 1: a row vector times a matrix (a batch-1 linear layer)", 1, 33, 47);
+  add("m1_k300_n1", "M = N = 1, K = 300: one long dot product", 1, 300, 1);
+  add("m300_k3_n5", "M = 300: many rows, crossing the row blocks of 144 and 168", 300, 3, 5);
+  add("m2_k4_n300", "N = 300: a wide product crossing many 16- and 32-column panels", 2, 4, 300);
+  add("m3_k517_n5", "K = 517: past the K blocks of 384 and 512, so C is summed in two blocks", 3,
+      517, 5);
+  add("int_m15_k17_n33", "small integers, 15 x 17 times 17 x 33: exact in float", 15, 17, 33,
+      Fill::small_int);
+}
+
 void linear_cases(Table& t) {
   const auto add = [&](std::string edge, std::string what, Shape x, Shape w, bool bias,
                        Fill f = Fill::real) {
@@ -827,6 +852,7 @@ std::vector<Spec> table() {
   global_avg_pool2d_cases(t);
   max_unpool2d_cases(t);
   upsample2d_cases(t);
+  gemm_cases(t);
   linear_cases(t);
   flatten_cases(t);
   activation_cases(t);

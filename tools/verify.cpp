@@ -39,6 +39,7 @@ Outcome run_variant_on_case(const Variant& variant, const Case& c) {
   }
   TensorMap<double> actual;
   for (const auto& [name, t] : outputs) actual[name] = t.cast<double>();
+  o.outputs = outputs;
   // A variant that is not exact on integers is held to its bound on exact cases too.
   Case held = c;
   if (!variant.exact_on_integers) held.exact = false;

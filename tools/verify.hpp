@@ -21,6 +21,7 @@ struct Outcome {
   Status status = Status::skipped;
   std::string reason;  // why it was skipped, or what failed
   CompareResult comparison;
+  TensorMap<float> outputs;  // what the variant wrote (empty when it was skipped or threw)
 };
 
 // Runs `variant` on case `c`: asks supports() (a refusal is a skip with its reason), converts

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/params.hpp"
 #include "core/shape.hpp"
@@ -95,6 +96,44 @@ inline void fill_padded_row(const Geometry& g, const float* src, float* dst, std
       dst[c] = 0.0f;
     }
   }
+}
+
+// Weights of each group in blocks of `block` output channels, channel fastest:
+// packed[group][blk][ic][kh][kw][block], zeros for channels past C_out/G. Bias likewise:
+// packed_bias[group][blk][block].
+struct PackedWeights {
+  std::int64_t block, blocks_per_group, block_size;
+  std::vector<float> w, b;
+  const float* weights(std::int64_t grp, std::int64_t blk) const {
+    return w.data() + (grp * blocks_per_group + blk) * block_size;
+  }
+  const float* bias(std::int64_t grp, std::int64_t blk) const {
+    return b.data() + (grp * blocks_per_group + blk) * block;
+  }
+};
+
+inline PackedWeights pack_weights(const Geometry& g, const Tensor<float>& w, const Tensor<float>& b,
+                                  std::int64_t block) {
+  PackedWeights pw;
+  pw.block = block;
+  pw.blocks_per_group = (g.C_out_g + block - 1) / block;
+  pw.block_size = g.C_in_g * g.KH * g.KW * block;
+  pw.w.assign(static_cast<std::size_t>(g.groups * pw.blocks_per_group * pw.block_size), 0.0f);
+  pw.b.assign(static_cast<std::size_t>(g.groups * pw.blocks_per_group * block), 0.0f);
+  const std::int64_t taps = g.C_in_g * g.KH * g.KW;  // (ic, kh, kw) flattened, as in w
+  for (std::int64_t grp = 0; grp < g.groups; ++grp) {
+    for (std::int64_t oc = 0; oc < g.C_out_g; ++oc) {
+      const std::int64_t blk = oc / block, lane = oc % block;
+      float* dst = pw.w.data() + (grp * pw.blocks_per_group + blk) * pw.block_size + lane;
+      const float* src = w.data() + (grp * g.C_out_g + oc) * taps;
+      for (std::int64_t t = 0; t < taps; ++t) dst[t * block] = src[t];
+      if (!b.empty()) {
+        pw.b[static_cast<std::size_t>((grp * pw.blocks_per_group + blk) * block + lane)] =
+            b[grp * g.C_out_g + oc];
+      }
+    }
+  }
+  return pw;
 }
 
 }  // namespace convlab::conv2d_detail

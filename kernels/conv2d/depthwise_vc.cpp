@@ -35,6 +35,7 @@ enum class Load { unit, even, gather };
 // NV vectors of output columns from ow0 on, of which the first `valid` are stored.
 // rows[kh]: the padded input row read by tap row kh (column c = input column c - pad_left;
 // nullptr: a row of zero padding), long enough for every load; wk: the KH x KW kernel.
+// [docs:depthwise-tile]
 template <int NV, Load L>
 void dw_tile(const Geometry& g, const float* const* rows, const float* wk, float bias, float* yrow,
              std::int64_t ow0, std::int64_t valid) {
@@ -69,6 +70,7 @@ void dw_tile(const Geometry& g, const float* const* rows, const float* wk, float
   for (int v = 0; v < NV; ++v) acc[v].store(lanes + v * kLanes, Vc::Aligned);
   std::copy(lanes, lanes + valid, yrow + ow0);
 }
+// [docs:end]
 
 template <Load L>
 void dw_row(const Geometry& g, const float* const* rows, const float* wk, float bias, float* yrow) {

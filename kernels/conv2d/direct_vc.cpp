@@ -18,7 +18,7 @@
 // When it wins: large images, where an im2col buffer no longer fits the caches (VGG-16 3x3 at
 // 224x224: 2.5x im2col + GEMM), and shapes a GEMM handles badly. Measured single-threaded on
 // the ResNet-50 3x3 64 -> 64 layer at 56x56: ~55 GFLOP/s, about half this machine's AVX2 FMA
-// peak (bench/bench_conv2d.cpp). Memory: the weights repacked into channel blocks (one copy of
+// peak (bench/bench_variants.cpp). Memory: the weights repacked into channel blocks (one copy of
 // w) and, for ow, the padded rows of one output row; nothing proportional to the image.
 // Accuracy: each output is one float dot product (FMA) over (ic, kh, kw), the plain bound.
 #include <Vc/Vc>
@@ -34,6 +34,8 @@ namespace convlab {
 namespace {
 
 using conv2d_detail::Geometry;
+using conv2d_detail::pack_weights;
+using conv2d_detail::PackedWeights;
 using Vc::float_v;
 constexpr std::int64_t kLanes = static_cast<std::int64_t>(float_v::size());
 
@@ -72,44 +74,6 @@ void input_rows(const Geometry& g, const float* xg, std::int64_t oh,
   }
 }
 
-// Weights of each group in blocks of `block` output channels, channel fastest:
-// packed[group][blk][ic][kh][kw][block], zeros for channels past C_out/G. Bias likewise:
-// packed_bias[group][blk][block].
-struct PackedWeights {
-  std::int64_t block, blocks_per_group, block_size;
-  std::vector<float> w, b;
-  const float* weights(std::int64_t grp, std::int64_t blk) const {
-    return w.data() + (grp * blocks_per_group + blk) * block_size;
-  }
-  const float* bias(std::int64_t grp, std::int64_t blk) const {
-    return b.data() + (grp * blocks_per_group + blk) * block;
-  }
-};
-
-PackedWeights pack_weights(const Geometry& g, const Tensor<float>& w, const Tensor<float>& b,
-                           std::int64_t block) {
-  PackedWeights pw;
-  pw.block = block;
-  pw.blocks_per_group = (g.C_out_g + block - 1) / block;
-  pw.block_size = g.C_in_g * g.KH * g.KW * block;
-  pw.w.assign(static_cast<std::size_t>(g.groups * pw.blocks_per_group * pw.block_size), 0.0f);
-  pw.b.assign(static_cast<std::size_t>(g.groups * pw.blocks_per_group * block), 0.0f);
-  const std::int64_t taps = g.C_in_g * g.KH * g.KW;  // (ic, kh, kw) flattened, as in w
-  for (std::int64_t grp = 0; grp < g.groups; ++grp) {
-    for (std::int64_t oc = 0; oc < g.C_out_g; ++oc) {
-      const std::int64_t blk = oc / block, lane = oc % block;
-      float* dst = pw.w.data() + (grp * pw.blocks_per_group + blk) * pw.block_size + lane;
-      const float* src = w.data() + (grp * g.C_out_g + oc) * taps;
-      for (std::int64_t t = 0; t < taps; ++t) dst[t * block] = src[t];
-      if (!b.empty()) {
-        pw.b[static_cast<std::size_t>((grp * pw.blocks_per_group + blk) * block + lane)] =
-            b[grp * g.C_out_g + oc];
-      }
-    }
-  }
-  return pw;
-}
-
 // ---- vectors along the output width ----
 
 // 6 output channels x 2 vectors of columns: 12 accumulators, 2 input vectors and 1 broadcast
@@ -121,6 +85,7 @@ constexpr int kOwVectors = 2;         // vectors of output columns per tile
 // OCB output channels x NV vectors of columns starting at ow0, of which the first `valid` are
 // stored. rows: padded copies of the input rows (column c = input column c - pad_left), so every
 // load is in bounds and needs no check. y0 = y[n][oc0][oh][0], plane = H_out * W_out.
+// [docs:direct-ow-tile]
 template <int OCB, int NV>
 void ow_tile(const Geometry& g, const float* const* rows, const float* wp, const float* bias,
              float* y0, std::int64_t plane, std::int64_t ow0, std::int64_t valid) {
@@ -156,6 +121,7 @@ void ow_tile(const Geometry& g, const float* const* rows, const float* wp, const
     std::copy(lanes, lanes + valid, y0 + o * plane + ow0);
   }
 }
+// [docs:end]
 
 template <int OCB>
 void ow_row(const Geometry& g, const float* const* rows, const float* wp, const float* bias,

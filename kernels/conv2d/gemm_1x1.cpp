@@ -30,6 +30,7 @@ std::string conv2d_1x1_gemm_supports(const Conv2dParams& p, const Shape& x, cons
   return "";
 }
 
+// [docs:conv2d-1x1-gemm]
 void conv2d_1x1_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                      const Conv2dParams& p, Tensor<float>& y) {
   const conv2d_detail::Geometry g = conv2d_detail::geometry(
@@ -55,5 +56,6 @@ void conv2d_1x1_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tenso
     }
   }
 }
+// [docs:end]
 
 }  // namespace convlab

@@ -25,6 +25,7 @@ std::string conv2d_grouped_gemm_supports(const Conv2dParams&, const Shape&, cons
   return "";
 }
 
+// [docs:conv2d-grouped-gemm]
 void conv2d_grouped_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                          const Conv2dParams& p, Tensor<float>& y) {
   const conv2d_detail::Geometry g = conv2d_detail::geometry(
@@ -60,5 +61,6 @@ void conv2d_grouped_gemm(const Tensor<float>& x, const Tensor<float>& w, const T
     }
   }
 }
+// [docs:end]
 
 }  // namespace convlab

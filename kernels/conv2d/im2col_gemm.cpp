@@ -24,6 +24,7 @@ std::string conv2d_im2col_gemm_supports(const Conv2dParams&, const Shape&, const
   return "";
 }
 
+// [docs:conv2d-im2col-gemm]
 void conv2d_im2col_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                         const Conv2dParams& p, Tensor<float>& y) {
   const conv2d_detail::Geometry g = conv2d_detail::geometry(
@@ -51,5 +52,6 @@ void conv2d_im2col_gemm(const Tensor<float>& x, const Tensor<float>& w, const Te
     }
   }
 }
+// [docs:end]
 
 }  // namespace convlab

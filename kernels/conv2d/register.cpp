@@ -97,6 +97,11 @@ void add_conv2d_variants(std::vector<Variant>& all) {
       "direct with Vc, no im2col buffer: the width path for stride 1, else the channel path",
       conv2d_direct_vc, conv2d_direct_vc_supports, kConv2dDirectVcToleranceFactor,
       "one float dot product per output"));
+  all.push_back(conv2d_variant(
+      "conv2d_direct_avx512", "conv2d_direct_vc_ow",
+      "direct, AVX-512 along the output width, 12 channels x 32 columns; OpenMP over rows",
+      conv2d_direct_avx512, conv2d_direct_avx512_supports, kConv2dDirectAvx512ToleranceFactor,
+      "one float dot product per output"));
   all.push_back(conv2d_variant("conv2d_depthwise_vc", "conv2d_direct_vc",
                                "depthwise (groups == channels), Vc vectors along the output width",
                                conv2d_depthwise_vc, conv2d_depthwise_vc_supports,

@@ -79,6 +79,7 @@ std::string conv2d_separable_rank1_weights_reason(const Tensor<float>& w) {
   return "";
 }
 
+// [docs:separable-rank1]
 void conv2d_separable_rank1(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                             const Conv2dParams& p, Tensor<float>& y) {
   const conv2d_detail::Geometry g =
@@ -109,5 +110,6 @@ void conv2d_separable_rank1(const Tensor<float>& x, const Tensor<float>& w, cons
     }
   }
 }
+// [docs:end]
 
 }  // namespace convlab

@@ -25,6 +25,7 @@
 namespace convlab {
 namespace {
 
+// [docs:winograd-f2x3-transforms]
 struct F2x3 {
   static constexpr int m = 2, alpha = 4;
   // out = G g
@@ -49,6 +50,7 @@ struct F2x3 {
     out[1] = t[1] - t[2] - t[3];
   }
 };
+// [docs:end]
 
 }  // namespace
 

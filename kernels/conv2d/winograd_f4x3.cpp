@@ -25,6 +25,7 @@
 namespace convlab {
 namespace {
 
+// [docs:winograd-f4x3-transforms]
 struct F4x3 {
   static constexpr int m = 4, alpha = 6;
   // out = G g
@@ -60,6 +61,7 @@ struct F4x3 {
     out[3] = d12 + 8.0f * d34 + t[5];
   }
 };
+// [docs:end]
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 
 namespace convlab {
 
+// [docs:gemm-blocked]
 void gemm_blocked(const GemmProblem& p) {
   gemm_detail::check_problem("gemm_blocked", p);
   constexpr GemmTiling t = gemm_detail::kBlockedTiling;
@@ -49,5 +50,6 @@ void gemm_blocked(const GemmProblem& p) {
     }
   }
 }
+// [docs:end]
 
 }  // namespace convlab

@@ -17,6 +17,7 @@
 
 namespace convlab {
 
+// [docs:gemm-loop-order]
 void gemm_loop_order(const GemmProblem& p) {
   gemm_detail::check_problem("gemm_loop_order", p);
   for (std::int64_t i = 0; i < p.M; ++i) {
@@ -36,5 +37,6 @@ void gemm_loop_order(const GemmProblem& p) {
     }
   }
 }
+// [docs:end]
 
 }  // namespace convlab

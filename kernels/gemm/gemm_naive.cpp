@@ -13,6 +13,7 @@
 
 namespace convlab {
 
+// [docs:gemm-naive]
 void gemm_naive(const GemmProblem& p) {
   gemm_detail::check_problem("gemm_naive", p);
   // op(A)[i][p] and op(B)[p][j] in the stored layouts.
@@ -29,5 +30,6 @@ void gemm_naive(const GemmProblem& p) {
     }
   }
 }
+// [docs:end]
 
 }  // namespace convlab

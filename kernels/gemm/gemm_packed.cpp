@@ -22,6 +22,7 @@
 namespace convlab {
 namespace {
 
+// [docs:gemm-scalar-kernel]
 struct ScalarKernel6x16 {
   static constexpr std::int64_t MR = 6, NR = 16;
   static void tile(std::int64_t kc, const float* a, const float* b, float* c, std::int64_t ldc,
@@ -40,6 +41,7 @@ struct ScalarKernel6x16 {
     }
   }
 };
+// [docs:end]
 
 }  // namespace
 

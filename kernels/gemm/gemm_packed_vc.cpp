@@ -23,6 +23,7 @@ namespace {
 
 using Vc::float_v;
 
+// [docs:gemm-vc-kernel]
 struct VcKernel6x16 {
   static constexpr std::int64_t MR = 6, NR = 16;
   static_assert(NR == 2 * float_v::size(), "the 6 x 16 tile is two AVX2 vectors wide");
@@ -101,6 +102,7 @@ struct VcKernel6x16 {
     }
   }
 };
+// [docs:end]
 
 }  // namespace
 

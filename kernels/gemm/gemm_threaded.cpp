@@ -19,6 +19,7 @@
 
 namespace convlab {
 
+// [docs:gemm-threaded]
 void gemm_threaded(const GemmProblem& p) {
   gemm_detail::check_problem("gemm_threaded", p);
   // Below 128^3 multiply-adds (~40 us on one core) a team's start and barriers cost more than
@@ -31,5 +32,6 @@ void gemm_threaded(const GemmProblem& p) {
     gemm_detail::packed_vc_6x16_run(p, threads);
   }
 }
+// [docs:end]
 
 }  // namespace convlab

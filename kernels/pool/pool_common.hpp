@@ -1,0 +1,95 @@
+// Internal to kernels/pool/: the windows of one axis, the problem geometry every pooling
+// variant starts from, and the check that turns a refused problem into an exception.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/params.hpp"
+#include "core/shape.hpp"
+#include "core/tensor.hpp"
+
+namespace convlab::pool_detail {
+
+// OpenMP (over planes) only for problems that touch at least this many elements: waking a
+// second thread costs microseconds on an idle machine and a scheduler time slice on a busy
+// one, more than a small problem takes. Which thread computes a plane never changes its
+// result, so the threshold cannot change any bit of the output.
+inline constexpr std::int64_t kMinElementsForThreads = std::int64_t{1} << 15;
+inline bool worth_threads(std::int64_t elements) {
+  return elements >= kMinElementsForThreads;
+}
+
+// The windows along one axis (n input positions, out outputs, kernel k, stride s, dilation d,
+// padding lo before and hi after). Window o starts at o * s - lo; its taps t read o * s + t * d
+// - lo; the taps inside the input are exactly t in [t_lo[o], t_hi[o]) (never empty: the shape
+// module rejects windows that read nothing). For d == 1 the real positions are [first[o],
+// end[o]). divisor[o] is the average's divisor along this axis, as the reference computes it.
+struct Axis {
+  std::int64_t n = 0, out = 0, k = 0, s = 0, d = 0, lo = 0, hi = 0;
+  std::vector<std::int64_t> start, t_lo, t_hi, first, end, divisor;
+};
+
+inline Axis make_axis(std::int64_t n, std::int64_t out, std::int64_t k, std::int64_t s,
+                      std::int64_t d, std::int64_t lo, std::int64_t hi, bool count_include_pad) {
+  Axis a{n, out, k, s, d, lo, hi, {}, {}, {}, {}, {}, {}};
+  for (std::int64_t o = 0; o < out; ++o) {
+    const std::int64_t start = o * s - lo;
+    const std::int64_t t_lo = start < 0 ? (-start + d - 1) / d : 0;
+    const std::int64_t t_hi = std::min(k, (n - start + d - 1) / d);
+    a.start.push_back(start);
+    a.t_lo.push_back(t_lo);
+    a.t_hi.push_back(t_hi);
+    a.first.push_back(start + t_lo * d);
+    a.end.push_back(start + (t_hi - 1) * d + 1);
+    // Padding counts up to the end of the padded input, not into a ceil_mode overhang.
+    const std::int64_t padded_end = std::min(start + k, n + hi);
+    a.divisor.push_back(count_include_pad
+                            ? padded_end - start
+                            : std::min(start + k, n) - std::max<std::int64_t>(start, 0));
+  }
+  return a;
+}
+
+struct Geometry {
+  std::int64_t N, C, H, W, H_out, W_out;
+  Axis h, w;
+};
+
+// Validates x and p through the shape module (as `op` does), checks that every output in
+// `outputs` has the output shape, and that the variant supports the problem (`reason` is its
+// supports() answer).
+inline Geometry geometry(std::string_view op, std::string_view variant, const Tensor<float>& x,
+                         const Pool2dParams& p, std::initializer_list<const Tensor<float>*> outputs,
+                         std::initializer_list<const char*> names, const std::string& reason) {
+  const Shape out = pool2d_output_shape(op, x.shape(), p);
+  auto name = names.begin();
+  for (const Tensor<float>* t : outputs) require_same_shape(variant, *name++, t->shape(), out);
+  if (!reason.empty()) {
+    throw std::invalid_argument(std::string(variant) + ": unsupported problem: " + reason);
+  }
+  Geometry g{x.dim(0), x.dim(1), x.dim(2), x.dim(3), out[2], out[3], {}, {}};
+  g.h = make_axis(g.H, g.H_out, p.kernel_h, p.stride_h, p.dilation_h, p.pad_top, p.pad_bottom,
+                  p.count_include_pad);
+  g.w = make_axis(g.W, g.W_out, p.kernel_w, p.stride_w, p.dilation_w, p.pad_left, p.pad_right,
+                  p.count_include_pad);
+  return g;
+}
+
+// Which input rows some window reads (a stride larger than the kernel skips rows).
+inline std::vector<char> rows_read(const Axis& h) {
+  std::vector<char> read(static_cast<std::size_t>(h.n), 0);
+  for (std::int64_t o = 0; o < h.out; ++o) {
+    for (std::int64_t t = h.t_lo[o]; t < h.t_hi[o]; ++t) {
+      read[static_cast<std::size_t>(h.start[o] + t * h.d)] = 1;
+    }
+  }
+  return read;
+}
+
+}  // namespace convlab::pool_detail

@@ -1,0 +1,594 @@
+// The optimized pooling, unpooling and upsampling variants (kernels/pool) against hand-computed
+// values, the documents' worked examples and the reference: exact equality for selections and
+// copies (max pooling with its indices, ties included; max unpooling; nearest upsampling) and
+// for sums of small integers; the tolerance of DESIGN.md otherwise, and the running sum's own
+// bound on a long row; refusals and invalid indices with their reasons; bit-identical results
+// for 1 and 2 OpenMP threads.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "corpus/corpus.hpp"
+#include "kernels/pool/pool_kernels.hpp"
+#include "kernels/registry.hpp"
+#include "reference/dispatch.hpp"
+#include "reference/pool2d.hpp"
+#include "reference/unpool2d.hpp"
+#include "reference/upsample2d.hpp"
+#include "tests/support.hpp"
+#include "tools/verify.hpp"
+
+namespace convlab {
+namespace {
+
+using test::all_equal;
+using test::expect_error;
+using test::random_int_tensor;
+using test::random_tensor;
+
+constexpr double kEps = std::numeric_limits<float>::epsilon();
+
+using MaxFn = void (*)(const Tensor<float>&, const Pool2dParams&, Tensor<float>&, Tensor<float>&);
+using AvgFn = void (*)(const Tensor<float>&, const Pool2dParams&, Tensor<float>&);
+
+struct MaxKernel {
+  const char* name;
+  MaxFn run;
+};
+struct AvgKernel {
+  const char* name;
+  AvgFn run;
+};
+const MaxKernel kMaxKernels[] = {{"max_pool2d_separable", max_pool2d_separable},
+                                 {"max_pool2d_vc", max_pool2d_vc}};
+const AvgKernel kAvgKernels[] = {{"avg_pool2d_separable", avg_pool2d_separable},
+                                 {"avg_pool2d_vc", avg_pool2d_vc},
+                                 {"avg_pool2d_running_sum", avg_pool2d_running_sum}};
+
+struct MaxOut {
+  Tensor<float> y, indices;
+};
+MaxOut run_max(const MaxKernel& k, const Tensor<float>& x, const Pool2dParams& p) {
+  const Shape out = pool2d_output_shape("max_pool2d", x.shape(), p);
+  MaxOut r{Tensor<float>::full(out, std::numeric_limits<float>::quiet_NaN()),
+           Tensor<float>::full(out, std::numeric_limits<float>::quiet_NaN())};
+  k.run(x, p, r.y, r.indices);
+  return r;
+}
+Tensor<float> run_avg(const AvgKernel& k, const Tensor<float>& x, const Pool2dParams& p) {
+  Tensor<float> y = Tensor<float>::full(pool2d_output_shape("avg_pool2d", x.shape(), p),
+                                        std::numeric_limits<float>::quiet_NaN());
+  k.run(x, p, y);
+  return y;
+}
+Tensor<float> values(const Shape& shape, std::initializer_list<float> v) {
+  Tensor<float> t(shape);
+  std::copy(v.begin(), v.end(), t.values().begin());
+  return t;
+}
+Tensor<float> one_to_sixteen() {
+  Tensor<float> x(Shape{1, 1, 4, 4});
+  for (std::int64_t i = 0; i < 16; ++i) x[i] = static_cast<float>(i + 1);
+  return x;
+}
+
+// ---- the documents' worked examples, through every registered variant of the op ----
+
+// doc:000#W4 (max, 3x3 stride 1 on 1..16), doc:000#W5 (avg), doc:002#W20 (2 channels, max and
+// avg), doc:003#W25 (2x2 max with a tie in the first window). The fixtures hold the printed
+// values (or hand-computed ones, see each manifest's note); run_variant_on_case compares with
+// them under the case's policy (exact for the max cases).
+TEST(PoolKernelsWorkedExamples, EveryVariantOnTheDocumentCases) {
+  const char* cases[] = {"max_pool2d/w4_doc000_k3_s1", "max_pool2d/w20_doc002_max_2ch",
+                         "max_pool2d/w25_doc003_k2_s2", "avg_pool2d/w5_doc000_k3_s1",
+                         "avg_pool2d/w20_doc002_avg_2ch"};
+  for (const char* name : cases) {
+    const Case c = load_case(bundled_corpus_dir() / name);
+    int optimized = 0;
+    for (const Variant* v : variants_of(c.spec->name, Direction::forward)) {
+      SCOPED_TRACE(std::string(name) + " [" + v->name + "]");
+      const Outcome o = run_variant_on_case(*v, c);
+      EXPECT_EQ(o.status, Status::passed) << o.reason;
+      optimized += v->parent.empty() ? 0 : 1;
+    }
+    EXPECT_GE(optimized, c.spec->name == "max_pool2d" ? 2 : 3) << name;
+  }
+}
+
+// doc:000#W4 by hand: every 3x3 window of 1..16 ends at its bottom-right corner, its maximum:
+// windows (0,0),(0,1),(1,0),(1,1) -> x[2][2] = 11, x[2][3] = 12, x[3][2] = 15, x[3][3] = 16 at
+// flat indices 10, 11, 14, 15. W5: the window sums 54, 63, 90, 99 (e.g. 1+2+3+5+6+7+9+10+11 =
+// 54) over 9 -> 6, 7, 10, 11, exact.
+TEST(PoolKernelsWorkedExamples, W4W5ByHand) {
+  const Tensor<float> x = one_to_sixteen();
+  const Pool2dParams p{.kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1};
+  for (const MaxKernel& k : kMaxKernels) {
+    SCOPED_TRACE(k.name);
+    const MaxOut r = run_max(k, x, p);
+    EXPECT_TRUE(all_equal(r.y, values(Shape{1, 1, 2, 2}, {11, 12, 15, 16})));
+    EXPECT_TRUE(all_equal(r.indices, values(Shape{1, 1, 2, 2}, {10, 11, 14, 15})));
+  }
+  for (const AvgKernel& k : kAvgKernels) {
+    SCOPED_TRACE(k.name);
+    EXPECT_TRUE(all_equal(run_avg(k, x, p), values(Shape{1, 1, 2, 2}, {6, 7, 10, 11})));
+  }
+}
+
+// ---- ceil_mode and padding ----
+
+// x = 1..16 (x[i][j] = 4i + j + 1), kernel 3, stride 2, padding 1 on every side, ceil_mode.
+// Per axis: span 4 + 2 - 3 = 3, ceil(3 / 2) + 1 = 3 windows starting at -1, 1, 3 (the last
+// starts inside the input, 3 < 4 + 1, so it is kept). Window -1 starts in the padding and reads
+// real positions 0, 1; window 1 reads 1, 2, 3; window 3 reads 3 only, then the padding (4) and
+// the ceil_mode overhang (5). Divisors per axis: count_include_pad 3, 3, 2 (min(3 + 3, 4 + 1) -
+// 3: the overhang does not count); otherwise 2, 3, 1.
+// Sums: (0,0) rows 0-1 x cols 0-1: 1+2+5+6 = 14; (0,1) rows 0-1 x cols 1-3: 2+3+4+6+7+8 = 30;
+// (0,2) rows 0-1 x col 3: 4+8 = 12; (1,0) rows 1-3 x cols 0-1: 5+6+9+10+13+14 = 57; (1,1) rows
+// 1-3 x cols 1-3: 6+7+8+10+11+12+14+15+16 = 99; (1,2): 8+12+16 = 36; (2,0) row 3 x cols 0-1:
+// 13+14 = 27; (2,1): 14+15+16 = 45; (2,2): 16.
+// Maxima: the bottom-right real element of each window: 6, 8, 8, 14, 16, 16, 14, 16, 16 at
+// flat indices 5, 7, 7, 13, 15, 15, 13, 15, 15.
+TEST(PoolKernelsCeilMode, WindowsStartingInThePaddingAndHangingPastIt) {
+  const Tensor<float> x = one_to_sixteen();
+  Pool2dParams p{.kernel_h = 3,
+                 .kernel_w = 3,
+                 .stride_h = 2,
+                 .stride_w = 2,
+                 .pad_top = 1,
+                 .pad_bottom = 1,
+                 .pad_left = 1,
+                 .pad_right = 1,
+                 .ceil_mode = true};
+  const Shape s{1, 1, 3, 3};
+  for (const MaxKernel& k : kMaxKernels) {
+    SCOPED_TRACE(k.name);
+    const MaxOut r = run_max(k, x, p);
+    EXPECT_TRUE(all_equal(r.y, values(s, {6, 8, 8, 14, 16, 16, 14, 16, 16})));
+    EXPECT_TRUE(all_equal(r.indices, values(s, {5, 7, 7, 13, 15, 15, 13, 15, 15})));
+  }
+  const float sums[9] = {14, 30, 12, 57, 99, 36, 27, 45, 16};
+  for (bool include : {true, false}) {
+    p.count_include_pad = include;
+    const float d[3] = {include ? 3.0f : 2.0f, 3.0f, include ? 2.0f : 1.0f};
+    Tensor<float> expected(s);
+    for (int i = 0; i < 3; ++i) {
+      for (int j = 0; j < 3; ++j) expected[i * 3 + j] = sums[i * 3 + j] / (d[i] * d[j]);
+    }
+    for (const AvgKernel& k : kAvgKernels) {
+      SCOPED_TRACE(std::string(k.name) + (include ? " count_include_pad" : " exclude pad"));
+      EXPECT_TRUE(all_equal(run_avg(k, x, p), expected));
+    }
+  }
+}
+
+// ---- ties, NaN and -inf in max pooling ----
+
+// A constant plane: every window is one big tie, so each index must be the window's first real
+// element in row-major order. kernel 3, stride 2, pad 1, ceil_mode on 5 x 6: windows start at
+// -1, 1, 3 (rows) and -1, 1, 3, 5 (columns, the last reads column 5 only): first real elements
+// at rows 0, 1, 3 and columns 0, 1, 3, 5.
+TEST(PoolKernelsMaxTies, ConstantPlaneGivesTheFirstRealElement) {
+  const Tensor<float> x = Tensor<float>::full(Shape{1, 1, 5, 6}, 7.0f);
+  const Pool2dParams p{.kernel_h = 3,
+                       .kernel_w = 3,
+                       .stride_h = 2,
+                       .stride_w = 2,
+                       .pad_top = 1,
+                       .pad_bottom = 1,
+                       .pad_left = 1,
+                       .pad_right = 1,
+                       .ceil_mode = true};
+  const int rows[] = {0, 1, 3}, cols[] = {0, 1, 3, 5};
+  Tensor<float> expected(Shape{1, 1, 3, 4});
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 4; ++j) expected[i * 4 + j] = static_cast<float>(rows[i] * 6 + cols[j]);
+  }
+  for (const MaxKernel& k : kMaxKernels) {
+    SCOPED_TRACE(k.name);
+    const MaxOut r = run_max(k, x, p);
+    EXPECT_TRUE(all_equal(r.y, Tensor<float>::full(Shape{1, 1, 3, 4}, 7.0f)));
+    EXPECT_TRUE(all_equal(r.indices, expected));
+  }
+}
+
+// Values from {-1, 0, 1} make ties in almost every window; every variant must give the
+// reference's values and indices exactly, over random shapes and every parameter (widths
+// around the vector width, strides 1-4 for the three load paths, dilation, asymmetric padding,
+// ceil_mode).
+TEST(PoolKernelsMaxTies, RandomTiesMatchTheReferenceExactly) {
+  std::mt19937_64 rng(20261123);
+  const auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  int tested = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    const std::int64_t kh = pick(1, 4), kw = pick(1, 4);
+    Pool2dParams p{.kernel_h = kh,
+                   .kernel_w = kw,
+                   .stride_h = pick(1, 4),
+                   .stride_w = pick(1, 4),
+                   .pad_top = pick(0, kh / 2),
+                   .pad_bottom = pick(0, kh / 2),
+                   .pad_left = pick(0, kw / 2),
+                   .pad_right = pick(0, kw / 2),
+                   .dilation_h = pick(1, 3),
+                   .dilation_w = pick(1, 3),
+                   .ceil_mode = pick(0, 1) == 1};
+    const Shape xs{pick(1, 2), pick(1, 3), pick(1, 12), pick(1, 40)};
+    try {
+      pool2d_output_shape("max_pool2d", xs, p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++tested;
+    const std::uint64_t seed = 1000 + trial;
+    SCOPED_TRACE("seed " + std::to_string(seed) + " x " + xs.str());
+    const Tensor<float> x = random_int_tensor<float>(xs, seed, -1, 1);
+    const ref::MaxPool2dResult<float> want = ref::max_pool2d(x, p);
+    Tensor<float> want_indices(want.indices.shape());
+    for (std::int64_t i = 0; i < want_indices.numel(); ++i) {
+      want_indices[i] = static_cast<float>(want.indices[i]);
+    }
+    for (const MaxKernel& k : kMaxKernels) {
+      SCOPED_TRACE(k.name);
+      const MaxOut r = run_max(k, x, p);
+      ASSERT_TRUE(all_equal(r.y, want.output));
+      ASSERT_TRUE(all_equal(r.indices, want_indices));
+    }
+  }
+  EXPECT_GT(tested, 150);
+}
+
+// NaN propagates and the first NaN in row-major window order is the index; a window of -inf
+// reports its first real element. 2x2 windows, stride 2, on one 2 x 4 plane:
+//   [ 1    NaN | -inf -inf ]
+//   [ NaN  5   | -inf -inf ]
+// window 0: first NaN at (0,1) -> index 1; window 1: all -inf -> first element (0,2), index 2.
+TEST(PoolKernelsMaxTies, NanAndMinusInfinity) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const Tensor<float> x = values(Shape{1, 1, 2, 4}, {1, nan, -inf, -inf, nan, 5, -inf, -inf});
+  for (const MaxKernel& k : kMaxKernels) {
+    SCOPED_TRACE(k.name);
+    const MaxOut r = run_max(k, x, Pool2dParams{});
+    EXPECT_TRUE(std::isnan(r.y[0]));
+    EXPECT_EQ(r.indices[0], 1.0f);
+    EXPECT_EQ(r.y[1], -inf);
+    EXPECT_EQ(r.indices[1], 2.0f);
+  }
+}
+
+// ---- average pooling on random problems ----
+
+Pool2dParams random_avg_params(std::mt19937_64& rng) {
+  const auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  const std::int64_t kh = pick(1, 7), kw = pick(1, 7);
+  return Pool2dParams{.kernel_h = kh,
+                      .kernel_w = kw,
+                      .stride_h = pick(1, 4),
+                      .stride_w = pick(1, 4),
+                      .pad_top = pick(0, kh / 2),
+                      .pad_bottom = pick(0, kh / 2),
+                      .pad_left = pick(0, kw / 2),
+                      .pad_right = pick(0, kw / 2),
+                      .ceil_mode = pick(0, 1) == 1,
+                      .count_include_pad = pick(0, 1) == 1};
+}
+
+// Small integers: every partial sum is exact in float, and a correctly rounded float division
+// of the exact sum equals the reference's double division rounded to float (the quotient of
+// two integers below 2^24 is never within 2^-53 of a float rounding boundary unless it is on
+// it), so every variant equals the reference exactly.
+TEST(PoolKernelsAvg, SmallIntegersEqualTheReference) {
+  std::mt19937_64 rng(7);
+  int tested = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const Pool2dParams p = random_avg_params(rng);
+    const Shape xs{1, 2, std::uniform_int_distribution<std::int64_t>(1, 14)(rng),
+                   std::uniform_int_distribution<std::int64_t>(1, 40)(rng)};
+    try {
+      pool2d_output_shape("avg_pool2d", xs, p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++tested;
+    const Tensor<float> x = random_int_tensor<float>(xs, 500 + trial, -9, 9);
+    const Tensor<float> want = ref::avg_pool2d(x, p);
+    for (const AvgKernel& k : kAvgKernels) {
+      SCOPED_TRACE(std::string(k.name) + " seed " + std::to_string(500 + trial));
+      ASSERT_TRUE(all_equal(run_avg(k, x, p), want));
+    }
+  }
+  EXPECT_GT(tested, 100);
+}
+
+// Real values: |y - y_ref| <= factor * eps * K * M with the reference's K * M for the two
+// separable variants, and the running sum's own scale (pool_kernels.hpp) for it.
+TEST(PoolKernelsAvg, RandomValuesWithinTheirBounds) {
+  std::mt19937_64 rng(8);
+  int tested = 0;
+  const OpSpec& spec = find_op("avg_pool2d", Direction::forward);
+  for (int trial = 0; trial < 200; ++trial) {
+    const Pool2dParams p = random_avg_params(rng);
+    const Shape xs{1, 2, std::uniform_int_distribution<std::int64_t>(1, 14)(rng),
+                   std::uniform_int_distribution<std::int64_t>(1, 40)(rng)};
+    try {
+      pool2d_output_shape("avg_pool2d", xs, p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++tested;
+    const Tensor<float> x = random_tensor<float>(xs, 900 + trial, -1, 3);
+    const Tensor<double> xd = x.cast<double>();
+    const Tensor<double> want = ref::avg_pool2d(xd, p);
+    const Tensor<double> km = error_scale(spec, p, {{"x", xd}}).at("y");
+    const Tensor<double> run_scale = avg_pool2d_running_sum_error_scale(
+        xd, p, avg_pool2d_running_sum_restart(p.kernel_h, p.stride_h),
+        avg_pool2d_running_sum_restart(p.kernel_w, p.stride_w));
+    for (const AvgKernel& k : kAvgKernels) {
+      const bool running = std::string(k.name) == "avg_pool2d_running_sum";
+      SCOPED_TRACE(std::string(k.name) + " seed " + std::to_string(900 + trial));
+      const Tensor<float> y = run_avg(k, x, p);
+      for (std::int64_t i = 0; i < y.numel(); ++i) {
+        const double bound = kEps * (running ? run_scale[i] : km[i]);
+        ASSERT_LE(std::fabs(y[i] - want[i]), bound) << "element " << i;
+      }
+    }
+  }
+  EXPECT_GT(tested, 80);
+}
+
+// ---- the running sum on a long row ----
+
+// One row of 4096 values 1000 + U[0, 1), a 1 x 7 window, stride 1: a plain running sum (no
+// restart) carries every rounding since the start of the row, each about u * 7000, so its
+// error grows with the row; restarting every 7 outputs keeps it within the stated bound,
+// which does not grow with the row. Both are checked against the bound of their own restart
+// interval (the model holds for any interval); the restarted one also against the reference's
+// K * M, which it meets here because all values have one sign.
+TEST(PoolKernelsRunningSum, LongRowWithALargeMean) {
+  const Shape xs{1, 1, 3, 4096};
+  const Tensor<float> x = random_tensor<float>(xs, 4096, 1000.0, 1001.0);
+  const Tensor<double> xd = x.cast<double>();
+  const Pool2dParams p{.kernel_h = 3, .kernel_w = 7, .stride_h = 1, .stride_w = 1};
+  const Tensor<double> want = ref::avg_pool2d(xd, p);
+  const Tensor<double> km =
+      error_scale(find_op("avg_pool2d", Direction::forward), p, {{"x", xd}}).at("y");
+  const Shape ys = pool2d_output_shape("avg_pool2d", xs, p);
+  double worst[2] = {0, 0};
+  for (int plain = 0; plain < 2; ++plain) {
+    const std::int64_t restart_w = plain ? ys[3] : avg_pool2d_running_sum_restart(7, 1);
+    Tensor<float> y(ys);
+    avg_pool2d_running_sum_with_restart(x, p, y, 3, restart_w);
+    const Tensor<double> scale = avg_pool2d_running_sum_error_scale(xd, p, 3, restart_w);
+    for (std::int64_t i = 0; i < y.numel(); ++i) {
+      const double err = std::fabs(y[i] - want[i]);
+      ASSERT_LE(err, kEps * scale[i]) << (plain ? "plain" : "restarted") << " element " << i;
+      if (!plain) {
+        ASSERT_LE(err, kEps * km[i]) << "restarted, element " << i;
+      }
+      worst[plain] = std::max(worst[plain], err / (kEps * km[i]));
+    }
+  }
+  std::cout << "running sum, 4096 values around 1000, max |err| / (eps K M): restarted every 7 "
+            << worst[0] << ", never restarted " << worst[1] << '\n';
+  // The reason for the restarts, measured: the plain running sum's error is many times larger.
+  EXPECT_GT(worst[1], 4 * worst[0]);
+}
+
+// ---- refusals and invalid inputs ----
+
+TEST(PoolKernelsRefusals, ReasonsAndErrors) {
+  // Dilation: refused by the running sum with a reason (the shape module rejects dilated
+  // average pooling before any kernel runs).
+  const Pool2dParams dilated{.kernel_h = 3, .kernel_w = 3, .dilation_h = 2};
+  const std::string why = avg_pool2d_running_sum_supports(dilated, Shape{1, 1, 8, 8});
+  EXPECT_NE(why.find("dilation"), std::string::npos) << why;
+  EXPECT_NE(why.find("dilation_h 2"), std::string::npos) << why;
+  EXPECT_EQ(avg_pool2d_running_sum_supports(Pool2dParams{}, Shape{1, 1, 8, 8}), "");
+  const Tensor<float> x = random_tensor<float>(Shape{1, 1, 8, 8}, 1);
+  Tensor<float> y(Shape{1, 1, 3, 3});
+  expect_error([&] { avg_pool2d_running_sum(x, dilated, y); }, {"avg_pool2d", "dilation"});
+  // Planes beyond 2^24 elements: float indices would not be exact.
+  const std::string big = max_pool2d_indices_supports(Pool2dParams{}, Shape{1, 1, 4097, 4097});
+  EXPECT_NE(big.find("16777216"), std::string::npos) << big;
+  EXPECT_NE(big.find("4097 x 4097"), std::string::npos) << big;
+  EXPECT_EQ(max_pool2d_indices_supports(Pool2dParams{}, Shape{1, 1, 4096, 4096}), "");
+  // A wrong output shape names the variant and the tensor.
+  Tensor<float> wrong(Shape{1, 1, 4, 3}), idx(Shape{1, 1, 4, 4});
+  expect_error([&] { max_pool2d_vc(x, Pool2dParams{}, wrong, idx); }, {"max_pool2d_vc", "y"});
+  expect_error([&] { avg_pool2d_vc(x, Pool2dParams{}, wrong); }, {"avg_pool2d_vc", "y"});
+  // An invalid pooling problem gives the shape module's message.
+  expect_error([&] { avg_pool2d_separable(x, Pool2dParams{.kernel_h = 9}, y); },
+               {"avg_pool2d", "kernel_h"});
+  // The registry entries: every one of this folder's variants is registered under its op.
+  for (const char* name : {"max_pool2d_separable", "max_pool2d_vc", "avg_pool2d_separable",
+                           "avg_pool2d_vc", "avg_pool2d_running_sum", "global_avg_pool2d_vc",
+                           "max_unpool2d_scatter", "upsample2d_vc"}) {
+    const Variant* v = find_variant(name);
+    ASSERT_NE(v, nullptr) << name;
+    EXPECT_FALSE(v->tolerance_reason.empty()) << name;
+  }
+}
+
+// ---- global average pooling ----
+
+TEST(PoolKernelsGlobalAvg, IntegersExactAndRealValuesWithinTheBound) {
+  for (const Shape& xs : {Shape{2, 3, 1, 1}, Shape{1, 5, 7, 9}, Shape{2, 2, 17, 33}}) {
+    SCOPED_TRACE(xs.str());
+    const Tensor<float> xi = random_int_tensor<float>(xs, 11, -5, 5);
+    Tensor<float> y(Shape{xs[0], xs[1], 1, 1});
+    global_avg_pool2d_vc(xi, y);
+    EXPECT_TRUE(all_equal(y, ref::global_avg_pool2d(xi)));
+    const Tensor<float> x = random_tensor<float>(xs, 12, -1, 2);
+    const Tensor<double> xd = x.cast<double>();
+    global_avg_pool2d_vc(x, y);
+    const Tensor<double> want = ref::global_avg_pool2d(xd);
+    const Tensor<double> km =
+        error_scale(find_op("global_avg_pool2d", Direction::forward), NoParams{}, {{"x", xd}})
+            .at("y");
+    for (std::int64_t i = 0; i < y.numel(); ++i) {
+      EXPECT_LE(std::fabs(y[i] - want[i]), kGlobalAvgPool2dVcToleranceFactor * kEps * km[i]);
+    }
+  }
+}
+
+// ---- max unpooling ----
+
+// Round trip: pooling's indices scattered back equal the reference's unpooling exactly.
+// Duplicates by hand: indices {3, 3} on a 1 x 2 input into a 2 x 2 output: the later element
+// (value 8) wins, the other positions are 0.
+TEST(PoolKernelsUnpool, RoundTripDuplicatesAndInvalidIndices) {
+  const Tensor<float> x = random_tensor<float>(Shape{2, 3, 9, 13}, 21);
+  const Pool2dParams pp{.kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2};
+  MaxOut pooled = run_max(kMaxKernels[1], x, pp);
+  const Unpool2dParams up{
+      .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, .output_h = 9, .output_w = 13};
+  Tensor<float> y =
+      Tensor<float>::full(Shape{2, 3, 9, 13}, std::numeric_limits<float>::quiet_NaN());
+  max_unpool2d_scatter(pooled.y, pooled.indices, up, y);
+  Tensor<std::int64_t> idx(pooled.indices.shape());
+  for (std::int64_t i = 0; i < idx.numel(); ++i)
+    idx[i] = static_cast<std::int64_t>(pooled.indices[i]);
+  EXPECT_TRUE(all_equal(y, ref::max_unpool2d(pooled.y, idx, up)));
+
+  const Unpool2dParams small{
+      .kernel_h = 1, .kernel_w = 1, .stride_h = 2, .stride_w = 1, .output_h = 2, .output_w = 2};
+  // Natural sizes (in - 1) * stride + kernel: h (1 - 1) * 2 + 1 = 1, and output_h 2 is allowed
+  // (up to 1 + 2 - 1); w (2 - 1) * 1 + 1 = 2.
+  Tensor<float> y2(Shape{1, 1, 2, 2});
+  max_unpool2d_scatter(values(Shape{1, 1, 1, 2}, {5, 8}), values(Shape{1, 1, 1, 2}, {3, 3}), small,
+                       y2);
+  EXPECT_TRUE(all_equal(y2, values(Shape{1, 1, 2, 2}, {0, 0, 0, 8})));
+  for (float bad : {4.0f, -1.0f, 2.5f, std::numeric_limits<float>::quiet_NaN()}) {
+    expect_error(
+        [&] {
+          max_unpool2d_scatter(values(Shape{1, 1, 1, 2}, {5, 8}),
+                               values(Shape{1, 1, 1, 2}, {0, bad}), small, y2);
+        },
+        {"max_unpool2d", "indices[0, 0, 0, 1]", "valid 0 to 3"});
+  }
+}
+
+// ---- upsampling ----
+
+TEST(PoolKernelsUpsample, NearestExactBilinearWithinTheBound) {
+  const Tensor<float> x = random_tensor<float>(Shape{2, 3, 7, 11}, 31, -2, 2);
+  const Tensor<double> xd = x.cast<double>();
+  const OpSpec& spec = find_op("upsample2d", Direction::forward);
+  for (auto [oh, ow] : {std::pair{14, 22}, {7, 11}, {20, 37}, {3, 5}, {1, 1}, {15, 8}}) {
+    for (int m = 0; m < 3; ++m) {
+      const Upsample2dParams p{.mode = m == 0 ? UpsampleMode::nearest : UpsampleMode::bilinear,
+                               .output_h = oh,
+                               .output_w = ow,
+                               .align_corners = m == 2};
+      SCOPED_TRACE(std::to_string(oh) + "x" + std::to_string(ow) + " mode " + std::to_string(m));
+      Tensor<float> y =
+          Tensor<float>::full(Shape{2, 3, oh, ow}, std::numeric_limits<float>::quiet_NaN());
+      upsample2d_vc(x, p, y);
+      if (m == 0) {
+        EXPECT_TRUE(all_equal(y, ref::upsample2d(x, p)));
+        continue;
+      }
+      const Tensor<double> want = ref::upsample2d(xd, p);
+      const Tensor<double> km = error_scale(spec, p, {{"x", xd}}).at("y");
+      for (std::int64_t i = 0; i < y.numel(); ++i) {
+        ASSERT_LE(std::fabs(y[i] - want[i]), kUpsample2dVcToleranceFactor * kEps * km[i]) << i;
+      }
+    }
+  }
+}
+
+// ---- backward passes ----
+
+// Random problems: each backward variant against the reference within factor * eps * K * M
+// (the reference's K * M for the backward op), and the identity <y, dy> = <x, dx> that both
+// pooling gradients satisfy (average pooling is linear, so dx is its adjoint applied to dy;
+// max pooling is positively homogeneous, y_o = x[idx_o], so sum_o y_o dy_o = sum_i x_i dx_i).
+TEST(PoolKernelsBackward, AgreeWithTheReferenceAndTheAdjointIdentity) {
+  std::mt19937_64 rng(51);
+  int tested = 0;
+  for (int trial = 0; trial < 150; ++trial) {
+    Pool2dParams p = random_avg_params(rng);
+    const bool max = trial % 2 == 0;
+    if (max) p.dilation_w = 1 + trial % 3;
+    const Shape xs{1, 2, std::uniform_int_distribution<std::int64_t>(1, 12)(rng),
+                   std::uniform_int_distribution<std::int64_t>(1, 30)(rng)};
+    Shape ys;
+    try {
+      ys = pool2d_output_shape(max ? "max_pool2d" : "avg_pool2d", xs, p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++tested;
+    SCOPED_TRACE(std::string(max ? "max" : "avg") + " seed " + std::to_string(2000 + trial));
+    const Tensor<float> x = random_tensor<float>(xs, 2000 + trial);
+    const Tensor<float> dy = random_tensor<float>(ys, 3000 + trial);
+    Tensor<float> dx = Tensor<float>::full(xs, std::numeric_limits<float>::quiet_NaN());
+    Tensor<float> y(ys), idx(ys);
+    if (max) {
+      max_pool2d_backward_scatter(x, dy, p, dx);
+      max_pool2d_vc(x, p, y, idx);
+    } else {
+      avg_pool2d_backward_separable(x, dy, p, dx);
+      avg_pool2d_vc(x, p, y);
+    }
+    const OpSpec& spec = find_op(max ? "max_pool2d" : "avg_pool2d", Direction::backward);
+    const TensorMap<double> in{{"x", x.cast<double>()}, {"dy", dy.cast<double>()}};
+    const Tensor<double> want = run_reference(spec, p, in).at("dx");
+    const Tensor<double> km = error_scale(spec, p, in).at("dx");
+    for (std::int64_t i = 0; i < dx.numel(); ++i) {
+      ASSERT_LE(std::fabs(dx[i] - want[i]), kEps * km[i]) << "element " << i;
+    }
+    const double lhs = test::dot(y.cast<double>(), dy.cast<double>());
+    const double rhs = test::dot(x.cast<double>(), dx.cast<double>());
+    EXPECT_NEAR(lhs, rhs, 1e-5 * (1 + std::fabs(lhs)));
+  }
+  EXPECT_GT(tested, 60);
+}
+
+// ---- threads ----
+
+// OpenMP splits the planes only: 1 and 2 threads give the same bits. (2 x 8 x 41 x 57 = 37392
+// input elements: above kMinElementsForThreads, so the second thread does run.)
+TEST(PoolKernelsThreads, BitIdenticalForOneAndTwoThreads) {
+  const Tensor<float> x = random_tensor<float>(Shape{2, 8, 41, 57}, 41);
+  const Pool2dParams p{.kernel_h = 3,
+                       .kernel_w = 5,
+                       .stride_h = 1,
+                       .stride_w = 2,
+                       .pad_top = 1,
+                       .pad_left = 2,
+                       .ceil_mode = true};
+  const int saved = omp_get_max_threads();
+  std::vector<Tensor<float>> results[2];
+  for (int t = 0; t < 2; ++t) {
+    omp_set_num_threads(t + 1);
+    for (const MaxKernel& k : kMaxKernels) {
+      const MaxOut r = run_max(k, x, p);
+      results[t].push_back(r.y);
+      results[t].push_back(r.indices);
+    }
+    for (const AvgKernel& k : kAvgKernels) results[t].push_back(run_avg(k, x, p));
+  }
+  omp_set_num_threads(saved);
+  for (std::size_t i = 0; i < results[0].size(); ++i) {
+    for (std::int64_t j = 0; j < results[0][i].numel(); ++j) {
+      ASSERT_EQ(std::memcmp(&results[0][i][j], &results[1][i][j], sizeof(float)), 0) << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace convlab
