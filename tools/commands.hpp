@@ -14,4 +14,14 @@ struct Command {
   std::function<int()> run;  // the exit status; throws std::exception on errors
 };
 
+// `convlab docs [--check | --update | --figures]` (tools/docs.cpp).
+Command add_docs_command(CLI::App& app);
+
+// `convlab plot --speed FILE [--accuracy FILE] [--out DIR]` (tools/plot.cpp).
+Command add_plot_command(CLI::App& app);
+
+// `convlab learn-edge` and `convlab train lenet` (tools/train.cpp).
+Command add_learn_edge_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
+
 }  // namespace convlab

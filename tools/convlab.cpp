@@ -325,7 +325,8 @@ int main(int argc, char** argv) {
       "Deterministic: the same bytes on every run (seeds are recorded in each manifest).");
 
   // Subcommands defined in their own files (tools/commands.hpp), one line each.
-  const std::vector<Command> commands = {};
+  const std::vector<Command> commands = {add_docs_command(app), add_learn_edge_command(app),
+                                         add_train_command(app), add_plot_command(app)};
 
   CLI11_PARSE(app, argc, argv);
 
