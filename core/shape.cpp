@@ -190,6 +190,18 @@ Shape conv3d_output_shape(const Shape& x, const Shape& w, const Shape& bias,
   return {x[0], c_out, d, h, wo};
 }
 
+ConvTranspose2dParams adjoint_conv_transpose2d_params(const Conv2dParams& p) {
+  return ConvTranspose2dParams{.stride_h = p.stride_h,
+                               .stride_w = p.stride_w,
+                               .pad_top = p.pad_top,
+                               .pad_bottom = p.pad_bottom,
+                               .pad_left = p.pad_left,
+                               .pad_right = p.pad_right,
+                               .dilation_h = p.dilation_h,
+                               .dilation_w = p.dilation_w,
+                               .groups = p.groups};
+}
+
 Conv2dParams adjoint_conv2d_params(const ConvTranspose2dParams& p) {
   return Conv2dParams{.stride_h = p.stride_h,
                       .stride_w = p.stride_w,

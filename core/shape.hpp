@@ -53,6 +53,10 @@ Shape conv_transpose2d_output_shape(const Shape& x, const Shape& w, const Shape&
 // The convolution that a transposed convolution is the adjoint of: same stride, padding,
 // dilation and groups, mapping the transposed convolution's output back to its input.
 Conv2dParams adjoint_conv2d_params(const ConvTranspose2dParams& p);
+// The other way: the transposed convolution that is the adjoint of conv2d `p` (the gradient of
+// its input). output_padding stays 0: set it when a stride leaves rows the forward never read.
+// Padding modes other than zeros have no transposed form here.
+ConvTranspose2dParams adjoint_conv_transpose2d_params(const Conv2dParams& p);
 
 // x: (N, C, H, W) -> (N, C, H_out, W_out)
 Shape pool2d_output_shape(std::string_view op, const Shape& x, const Pool2dParams& p);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/params.hpp"
 #include "core/shape.hpp"
 #include "core/tensor.hpp"
 
@@ -150,6 +151,19 @@ inline std::vector<RandomConv2d> random_conv2ds(std::uint64_t seed, int count, s
     out.push_back(c);
   }
   return out;
+}
+
+// The conv2d with the height/width parameters of a conv3d.
+inline Conv2dParams hw_params(const Conv3dParams& p) {
+  return Conv2dParams{.stride_h = p.stride_h,
+                      .stride_w = p.stride_w,
+                      .pad_top = p.pad_top,
+                      .pad_bottom = p.pad_bottom,
+                      .pad_left = p.pad_left,
+                      .pad_right = p.pad_right,
+                      .dilation_h = p.dilation_h,
+                      .dilation_w = p.dilation_w,
+                      .groups = p.groups};
 }
 
 }  // namespace convlab::test

@@ -111,19 +111,6 @@ std::vector<RandomConv3d> random_conv3ds(std::uint64_t seed, int count, std::int
   return out;
 }
 
-// The conv2d with the height/width parameters of a conv3d.
-Conv2dParams hw_params(const Conv3dParams& p) {
-  return Conv2dParams{.stride_h = p.stride_h,
-                      .stride_w = p.stride_w,
-                      .pad_top = p.pad_top,
-                      .pad_bottom = p.pad_bottom,
-                      .pad_left = p.pad_left,
-                      .pad_right = p.pad_right,
-                      .dilation_h = p.dilation_h,
-                      .dilation_w = p.dilation_w,
-                      .groups = p.groups};
-}
-
 // x: (N, C, D, H, W) -> x[:, :, d]: (N, C, H, W), copied element by element.
 Tensor<double> depth_slice(const Tensor<double>& x, std::int64_t d) {
   Tensor<double> s(Shape{x.dim(0), x.dim(1), x.dim(3), x.dim(4)});
@@ -237,9 +224,9 @@ TEST(Conv3dProperties, DepthOneEqualsConv2d) {
                                              seed + 1000 + index);
     const auto b = random_int_tensor<double>(Shape{c.c_out}, seed + 2000 + index);
     const Tensor<double> y3 = ref::conv3d(x, w, b, c.p);
-    const Tensor<double> y2 =
-        ref::conv2d(x.reshape(Shape{c.n, c.c_in, c.h, c.w}),
-                    w.reshape(Shape{c.c_out, c.c_in / c.p.groups, c.kh, c.kw}), b, hw_params(c.p));
+    const Tensor<double> y2 = ref::conv2d(
+        x.reshape(Shape{c.n, c.c_in, c.h, c.w}),
+        w.reshape(Shape{c.c_out, c.c_in / c.p.groups, c.kh, c.kw}), b, test::hw_params(c.p));
     ASSERT_EQ(y3.dim(2), 1);
     EXPECT_TRUE(all_equal(y3.reshape(y2.shape()), y2));
   }
@@ -277,7 +264,7 @@ TEST(Conv3dProperties, EqualsSumOfConv2dOverKernelDepth) {
         const std::int64_t id = od * c.p.stride_d + kd * c.p.dilation_d - c.p.pad_front;
         if (id < 0 || id >= c.d) continue;
         const Tensor<double> part =
-            ref::conv2d(depth_slice(x, id), wk, Tensor<double>(), hw_params(c.p));
+            ref::conv2d(depth_slice(x, id), wk, Tensor<double>(), test::hw_params(c.p));
         ASSERT_EQ(part.dim(2), y.dim(3));
         ASSERT_EQ(part.dim(3), y.dim(4));
         for (std::int64_t n = 0; n < c.n; ++n)

@@ -360,15 +360,7 @@ TEST(ConvNdKernels, Conv3dDepthOneKernelIsConv2dPerSlice) {
       SCOPED_TRACE(str(c));
       const Inputs in = make_inputs(c, true);
       const Conv3dParams& p = c.p;
-      const Conv2dParams p2{.stride_h = p.stride_h,
-                            .stride_w = p.stride_w,
-                            .pad_top = p.pad_top,
-                            .pad_bottom = p.pad_bottom,
-                            .pad_left = p.pad_left,
-                            .pad_right = p.pad_right,
-                            .dilation_h = p.dilation_h,
-                            .dilation_w = p.dilation_w,
-                            .groups = p.groups};
+      const Conv2dParams p2 = test::hw_params(p);
       const Tensor<float> w2 = in.w.reshape(Shape{c.w[0], c.w[1], c.w[3], c.w[4]});
       for (const auto& v : kConv3d) {
         const Tensor<float> y = run_forward(v, in, p);

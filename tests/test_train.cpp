@@ -344,28 +344,21 @@ TEST(TrainModel, RegistryFloatGradientsMatchDoubleReference) {
 // ---------------------------------------------------------------------------------------------
 // W18: learn-edge against its fixture.
 
-struct TrajectoryRow {
-  int iteration;
-  double loss, k0, k1;
-};
+std::vector<train::TrajectoryRow> read_trajectory() {
+  return train::read_learn_edge_trajectory(bundled_corpus_dir() / "training" / "w18_learn_edge" /
+                                           "trajectory.csv");
+}
 
-std::vector<TrajectoryRow> read_trajectory() {
-  const fs::path file = bundled_corpus_dir() / "training" / "w18_learn_edge" / "trajectory.csv";
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);
-  EXPECT_EQ(line, "iteration,loss,k0,k1") << file;
-  std::vector<TrajectoryRow> rows;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::istringstream cells(line);
-    TrajectoryRow r{};
-    char comma = 0;
-    cells >> r.iteration >> comma >> r.loss >> comma >> r.k0 >> comma >> r.k1;
-    EXPECT_TRUE(cells && !(cells >> comma)) << "malformed line: " << line;
-    rows.push_back(r);
-  }
-  return rows;
+TEST(LearnEdge, TrajectoryReaderNamesFileAndLine) {
+  const fs::path dir = scratch("trajectory");
+  expect_error([&] { train::read_learn_edge_trajectory(dir / "absent.csv"); },
+               {(dir / "absent.csv").string(), "missing"});
+  std::ofstream(dir / "header.csv") << "iteration,loss,k0\n1,27,0.5\n";
+  expect_error([&] { train::read_learn_edge_trajectory(dir / "header.csv"); },
+               {(dir / "header.csv").string(), "k1"});
+  std::ofstream(dir / "value.csv") << "iteration,loss,k0,k1\n1,27,0.5,0.5\n2,x,0.1,0.1\n";
+  expect_error([&] { train::read_learn_edge_trajectory(dir / "value.csv"); },
+               {(dir / "value.csv").string(), "column \"loss\"", "line \"3\""});
 }
 
 // doc:002_cc048f6e0360e15b.txt#W18. The fixture was computed outside convlab (exact rational
@@ -373,9 +366,9 @@ std::vector<TrajectoryRow> read_trajectory() {
 // L_i = 15 * 0.64^(i-1) u0^2 + 3 * 0.4096^(i-1) (v0 - 2)^2, u_i = (-0.8)^i u0,
 // v_i - 2 = 0.64^i (v0 - 2), u0 = 1, v0 = 0.
 TEST(LearnEdge, FixtureIsTheClosedForm) {
-  const std::vector<TrajectoryRow> rows = read_trajectory();
+  const std::vector<train::TrajectoryRow> rows = read_trajectory();
   ASSERT_EQ(rows.size(), 10u);
-  for (const TrajectoryRow& r : rows) {
+  for (const train::TrajectoryRow& r : rows) {
     SCOPED_TRACE("iteration " + std::to_string(r.iteration));
     const int i = r.iteration;
     const double loss = 15 * std::pow(0.64, i - 1) + 12 * std::pow(0.4096, i - 1);
@@ -388,7 +381,7 @@ TEST(LearnEdge, FixtureIsTheClosedForm) {
 }
 
 TEST(LearnEdge, FloatRunThroughRegistryMatchesFixtureAndConverges) {
-  const std::vector<TrajectoryRow> rows = read_trajectory();
+  const std::vector<train::TrajectoryRow> rows = read_trajectory();
   // Y = corr2d(X, [1, -1]) is the document's target: rows 0 1 0 0 0 -1 0.
   const Tensor<float> y = train::learn_edge_target();
   for (std::int64_t i = 0; i < 6; ++i) {
@@ -409,7 +402,7 @@ TEST(LearnEdge, FloatRunThroughRegistryMatchesFixtureAndConverges) {
     const double eps = 0x1.0p-23;
     double k0 = 0.5, k1 = 0.5;  // the exact kernel before step i
     for (std::size_t s = 0; s < rows.size(); ++s) {
-      const TrajectoryRow& row = rows[s];
+      const train::TrajectoryRow& row = rows[s];
       SCOPED_TRACE("iteration " + std::to_string(row.iteration));
       const double k_tol_before = double(s) * 4.4 * eps, k_tol_after = double(s + 1) * 4.4 * eps;
       const double grad = 6 * std::hypot(6 * k0 + 4 * k1 - 2, 4 * k0 + 6 * k1 + 2);

@@ -1,5 +1,10 @@
 #include "train/learn_edge.hpp"
 
+#include <csv.h>  // fast-cpp-csv-parser; see convlab_fccp in cmake/Dependencies.cmake
+
+#include <stdexcept>
+#include <string>
+
 #include "kernels/registry.hpp"
 
 namespace convlab::train {
@@ -59,6 +64,24 @@ LearnEdgeResult learn_edge(int iterations, double lr, std::array<float, 2> initi
   }
   result.kernel = {w[0], w[1]};
   return result;
+}
+
+std::vector<TrajectoryRow> read_learn_edge_trajectory(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw std::invalid_argument(file.string() + ": missing (expected the W18 trajectory.csv)");
+  }
+  std::vector<TrajectoryRow> rows;
+  try {
+    io::CSVReader<4, io::trim_chars<' '>, io::no_quote_escape<','>, io::throw_on_overflow> in(
+        file.string());
+    in.read_header(io::ignore_no_column, "iteration", "loss", "k0", "k1");
+    TrajectoryRow r;
+    while (in.read_row(r.iteration, r.loss, r.k0, r.k1)) rows.push_back(r);
+  } catch (const io::error::base& e) {
+    throw std::invalid_argument(file.string() + ": " + e.what());
+  }
+  return rows;
 }
 
 }  // namespace convlab::train

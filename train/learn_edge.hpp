@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <filesystem>
 #include <vector>
 
 #include "train/model.hpp"
@@ -48,5 +49,16 @@ Tensor<float> learn_edge_target();
 LearnEdgeResult learn_edge(int iterations = 10, double lr = kLearnEdgeLr,
                            std::array<float, 2> initial = kInitialKernel,
                            VariantMode variants = VariantMode::reference);
+
+// One row of fixtures/training/w18_learn_edge/trajectory.csv: the loss before iteration
+// `iteration`'s update and the kernel [k0, k1] after it, in double.
+struct TrajectoryRow {
+  int iteration = 0;
+  double loss = 0, k0 = 0, k1 = 0;
+};
+// Reads a trajectory.csv (header "iteration,loss,k0,k1") with fast-cpp-csv-parser. Throws
+// std::invalid_argument naming the file (and the line, from the parser) when it is missing or
+// malformed.
+std::vector<TrajectoryRow> read_learn_edge_trajectory(const std::filesystem::path& file);
 
 }  // namespace convlab::train
