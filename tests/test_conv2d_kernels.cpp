@@ -4,7 +4,8 @@
 // padding modes), with the tolerance of DESIGN.md; exact equality on small integers for the
 // variants that are exact there; identities (separable kernel = two 1-D passes, depthwise =
 // groups of one channel); the SVD approximation error against singular values computed by hand;
-// and the rejection of refused problems and wrong output shapes.
+// the rejection of refused problems and wrong output shapes; and corr2d run through
+// conv2d_direct_vc_ow on 1-channel views.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -748,6 +749,80 @@ TEST(Conv2dKernelsAccuracy, FewChannelSweepMeasuredRatios) {
               << " on 1500 random 3x3 problems with C_in 1-2: max |y - y_ref| / (eps K M) = "
               << ratio << "\n";
   }
+}
+
+// ---- corr2d through a conv2d kernel ----
+
+// corr2d_via_conv2d_direct_vc_ow on (H, W) views: the document's W17 example by hand, then
+// small integers equal to the reference (==) and real values within 1.5 eps K M, for widths
+// around the vector width (1, 7, 15, 17, 33) and kernels from 1x1 to the whole input.
+TEST(Corr2dKernels, ViaConv2dDirectEqualsTheReference) {
+  // W17: X = 0..8 (3x3), K = [[0, 1], [2, 3]] -> [[19, 25], [37, 43]].
+  Tensor<float> x(Shape{3, 3});
+  for (std::int64_t i = 0; i < 9; ++i) x[i] = static_cast<float>(i);
+  Tensor<float> y = Tensor<float>::full(Shape{2, 2}, std::numeric_limits<float>::quiet_NaN());
+  corr2d_via_conv2d_direct_vc_ow(x, Tensor<float>(Shape{2, 2}, {0, 1, 2, 3}), y);
+  EXPECT_TRUE(all_equal(y, Tensor<float>(Shape{2, 2}, {19, 25, 37, 43})));
+
+  const double eps = std::numeric_limits<float>::epsilon();
+  std::uint64_t seed = 4000;
+  for (std::int64_t h : {1, 7, 17}) {
+    for (std::int64_t w : {1, 7, 15, 17, 33}) {
+      for (auto [kh, kw] :
+           {std::pair<std::int64_t, std::int64_t>{1, 1}, {1, 2}, {3, 3}, {2, 5}, {h, w}, {h, 1}}) {
+        if (kh > h || kw > w) continue;
+        SCOPED_TRACE("x " + std::to_string(h) + "x" + std::to_string(w) + " k " +
+                     std::to_string(kh) + "x" + std::to_string(kw) + " seed " +
+                     std::to_string(seed + 1));
+        const Shape ys{h - kh + 1, w - kw + 1};
+        const Tensor<float> xi = random_int_tensor<float>(Shape{h, w}, ++seed);
+        const Tensor<float> ki = random_int_tensor<float>(Shape{kh, kw}, ++seed);
+        Tensor<float> yi = Tensor<float>::full(ys, std::numeric_limits<float>::quiet_NaN());
+        corr2d_via_conv2d_direct_vc_ow(xi, ki, yi);
+        EXPECT_TRUE(all_equal(yi, ref::corr2d(xi, ki)));
+
+        const Tensor<float> xr = random_tensor<float>(Shape{h, w}, ++seed);
+        const Tensor<float> kr = random_tensor<float>(Shape{kh, kw}, ++seed);
+        Tensor<float> yr = Tensor<float>::full(ys, std::numeric_limits<float>::quiet_NaN());
+        corr2d_via_conv2d_direct_vc_ow(xr, kr, yr);
+        const Tensor<double> want = ref::corr2d(xr.cast<double>(), kr.cast<double>());
+        Tensor<double> xa = xr.cast<double>(), ka = kr.cast<double>();
+        for (double& v : xa.values()) v = std::fabs(v);
+        for (double& v : ka.values()) v = std::fabs(v);
+        const Tensor<double> m = ref::corr2d(xa, ka);  // M = sum |x * k| over each window
+        for (std::int64_t i = 0; i < yr.numel(); ++i) {
+          ASSERT_LE(std::fabs(yr[i] - want[i]),
+                    kCorr2dViaConv2dDirectVcOwToleranceFactor * eps * double(kh * kw) * m[i])
+              << "element " << i;
+        }
+      }
+    }
+  }
+}
+
+// Invalid shapes give the shape module's corr2d message; a wrong output names the variant and
+// y.
+TEST(Corr2dKernels, ViaConv2dDirectErrors) {
+  Tensor<float> y(Shape{2, 2});
+  test::expect_error(
+      [&] {
+        corr2d_via_conv2d_direct_vc_ow(Tensor<float>(Shape{1, 3, 3}), Tensor<float>(Shape{2, 2}),
+                                       y);
+      },
+      {"corr2d", "(H, W)"});
+  test::expect_error(
+      [&] {
+        corr2d_via_conv2d_direct_vc_ow(Tensor<float>(Shape{3, 3}), Tensor<float>(Shape{4, 1}), y);
+      },
+      {"corr2d"});
+  Tensor<float> wrong(Shape{2, 3});
+  test::expect_error(
+      [&] {
+        corr2d_via_conv2d_direct_vc_ow(Tensor<float>(Shape{3, 3}), Tensor<float>(Shape{2, 2}),
+                                       wrong);
+      },
+      {"corr2d_via_conv2d_direct_vc_ow", "y"});
+  EXPECT_EQ(corr2d_via_conv2d_direct_vc_ow_supports(Shape{3, 3}, Shape{2, 2}), "");
 }
 
 }  // namespace

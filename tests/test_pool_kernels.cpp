@@ -1,9 +1,10 @@
 // The optimized pooling, unpooling and upsampling variants (kernels/pool) against hand-computed
 // values, the documents' worked examples and the reference: exact equality for selections and
-// copies (max pooling with its indices, ties included; max unpooling; nearest upsampling) and
-// for sums of small integers; the tolerance of DESIGN.md otherwise, and the running sum's own
-// bound on a long row; refusals and invalid indices with their reasons; bit-identical results
-// for 1 and 2 OpenMP threads.
+// copies (max pooling with its indices, ties included; max unpooling and its gradient; nearest
+// upsampling; the broadcast of global average pooling's gradient) and for sums of small
+// integers (nearest upsampling's gradient included); the tolerance of DESIGN.md otherwise, and the
+// running sum's own bound on a long row; refusals and invalid indices with their reasons;
+// bit-identical results for 1 and 2 OpenMP threads.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -415,7 +416,8 @@ TEST(PoolKernelsRefusals, ReasonsAndErrors) {
   // The registry entries: every one of this folder's variants is registered under its op.
   for (const char* name : {"max_pool2d_separable", "max_pool2d_vc", "avg_pool2d_separable",
                            "avg_pool2d_vc", "avg_pool2d_running_sum", "global_avg_pool2d_vc",
-                           "max_unpool2d_scatter", "upsample2d_vc"}) {
+                           "max_unpool2d_scatter", "upsample2d_vc", "global_avg_pool2d_backward_vc",
+                           "max_unpool2d_backward_gather", "upsample2d_backward_vc"}) {
     const Variant* v = find_variant(name);
     ASSERT_NE(v, nullptr) << name;
     EXPECT_FALSE(v->tolerance_reason.empty()) << name;
@@ -558,6 +560,200 @@ TEST(PoolKernelsBackward, AgreeWithTheReferenceAndTheAdjointIdentity) {
   EXPECT_GT(tested, 60);
 }
 
+// ---- backward passes of global average pooling, max unpooling and upsampling ----
+
+// One division per plane, the reference's own: bit-identical to the float reference on real
+// values, for planes whose size is not a power of two and widths around the vector width.
+TEST(PoolKernelsGlobalAvgBackward, EqualsTheFloatReferenceBitForBit) {
+  for (const Shape& xs : {Shape{2, 3, 1, 1}, Shape{1, 5, 7, 9}, Shape{2, 2, 17, 33},
+                          Shape{1, 3, 1, 15}, Shape{1, 1, 3, 7}}) {
+    SCOPED_TRACE(xs.str());
+    const Tensor<float> x(xs);
+    const Tensor<float> dy = random_tensor<float>(Shape{xs[0], xs[1], 1, 1}, 61, -3, 3);
+    Tensor<float> dx = Tensor<float>::full(xs, std::numeric_limits<float>::quiet_NaN());
+    global_avg_pool2d_backward_vc(x, dy, dx);
+    EXPECT_TRUE(all_equal(dx, ref::global_avg_pool2d_backward(dy, xs)));
+  }
+  Tensor<float> dx(Shape{1, 2, 3, 3});
+  expect_error(
+      [&] {
+        global_avg_pool2d_backward_vc(Tensor<float>(Shape{1, 2, 3, 3}), Tensor<float>(Shape{1, 2}),
+                                      dx);
+      },
+      {"global_avg_pool2d_backward_vc", "dy"});
+  Tensor<float> wrong(Shape{1, 2, 3, 4});
+  expect_error(
+      [&] {
+        global_avg_pool2d_backward_vc(Tensor<float>(Shape{1, 2, 3, 3}),
+                                      Tensor<float>(Shape{1, 2, 1, 1}), wrong);
+      },
+      {"global_avg_pool2d_backward_vc", "dx"});
+}
+
+// The indices of max pooling on sources of awkward widths (overlapping windows give duplicate
+// indices), so that planes hold whole vectors, tails, and planes shorter than one vector.
+TEST(PoolKernelsUnpoolBackward, GatherEqualsTheReferenceAndIsTheScattersAdjoint) {
+  int seed = 70;
+  for (std::int64_t w : {1, 7, 15, 17, 33}) {
+    for (std::int64_t k : {1, 2, 3}) {
+      const std::int64_t s = k == 3 ? 2 : std::max<std::int64_t>(k, 1);
+      SCOPED_TRACE("w " + std::to_string(w) + " k " + std::to_string(k));
+      const Shape source{2, 3, 9, w};
+      const Pool2dParams pp{.kernel_h = k, .kernel_w = k, .stride_h = s, .stride_w = s};
+      Shape pooled_shape;
+      try {
+        pooled_shape = pool2d_output_shape("max_pool2d", source, pp);
+      } catch (const std::invalid_argument&) {
+        continue;  // a window wider than a narrow source
+      }
+      MaxOut pooled = run_max(kMaxKernels[1], random_tensor<float>(source, ++seed), pp);
+      const Unpool2dParams up{.kernel_h = k,
+                              .kernel_w = k,
+                              .stride_h = s,
+                              .stride_w = s,
+                              .output_h = source[2],
+                              .output_w = source[3]};
+      const Tensor<float> dy = random_int_tensor<float>(source, ++seed, -9, 9);
+      Tensor<float> dx = Tensor<float>::full(pooled_shape, std::numeric_limits<float>::quiet_NaN());
+      max_unpool2d_backward_gather(pooled.y, pooled.indices, dy, up, dx);
+      Tensor<std::int64_t> idx(pooled_shape);
+      for (std::int64_t i = 0; i < idx.numel(); ++i)
+        idx[i] = static_cast<std::int64_t>(pooled.indices[i]);
+      EXPECT_TRUE(all_equal(dx, ref::max_unpool2d_backward(dy, idx, up)));
+      if (k <= s) {  // disjoint windows: distinct indices, and <unpool(x), dy> = <x, dx>
+        Tensor<float> y(source);
+        max_unpool2d_scatter(pooled.y, pooled.indices, up, y);
+        const double lhs = test::dot(y, dy);
+        EXPECT_NEAR(lhs, test::dot(pooled.y, dx), 1e-9 * (1 + std::fabs(lhs)));
+      }
+    }
+  }
+}
+
+// An invalid index in a whole vector (position 3 of a 17-wide plane), in the scalar tail
+// (position 16) or in a later plane: the error names the variant, the first bad position in
+// (n, c, h, w) order, its value and the valid range; nothing is read out of bounds.
+TEST(PoolKernelsUnpoolBackward, RejectsInvalidIndicesWithTheirPosition) {
+  const Unpool2dParams up{.kernel_h = 1, .kernel_w = 1, .stride_h = 1, .stride_w = 1};
+  const Shape xs{1, 2, 1, 17};
+  const Tensor<float> x(xs), dy = random_tensor<float>(xs, 81);
+  Tensor<float> dx(xs);
+  for (float bad : {17.0f, -1.0f, 2.5f, std::numeric_limits<float>::quiet_NaN(),
+                    std::numeric_limits<float>::infinity(), 1e30f}) {
+    for (std::int64_t at : {3, 16, 17 + 5}) {
+      SCOPED_TRACE(std::to_string(bad) + " at " + std::to_string(at));
+      Tensor<float> indices(xs);
+      for (std::int64_t i = 0; i < indices.numel(); ++i) indices[i] = static_cast<float>(i % 17);
+      indices[at] = bad;
+      const std::string where =
+          "indices[0, " + std::to_string(at / 17) + ", 0, " + std::to_string(at % 17) + "]";
+      expect_error([&] { max_unpool2d_backward_gather(x, indices, dy, up, dx); },
+                   {"max_unpool2d_backward_gather", where, "valid 0 to 16"});
+    }
+  }
+  // The first bad plane is reported when several have one.
+  Tensor<float> indices(xs);
+  indices[17 + 2] = -4;
+  indices[9] = 40;
+  expect_error([&] { max_unpool2d_backward_gather(x, indices, dy, up, dx); },
+               {"indices[0, 0, 0, 9] = 40"});
+  // Shapes: dy must have the unpooled shape, dx the input's.
+  Tensor<float> wrong(Shape{1, 2, 1, 16});
+  expect_error([&] { max_unpool2d_backward_gather(x, Tensor<float>(xs), wrong, up, dx); },
+               {"max_unpool2d_backward_gather", "dy"});
+  expect_error([&] { max_unpool2d_backward_gather(x, Tensor<float>(xs), dy, up, wrong); },
+               {"max_unpool2d_backward_gather", "dx"});
+  // Output planes beyond the 32-bit lanes of the gather are refused with the reason.
+  const std::string why = max_unpool2d_backward_gather_supports(Shape{1, 1, 65536, 32769});
+  EXPECT_NE(why.find("2147483647"), std::string::npos) << why;
+  EXPECT_NE(why.find("65536 x 32769"), std::string::npos) << why;
+  EXPECT_EQ(max_unpool2d_backward_gather_supports(Shape{1, 1, 65536, 32768}), "");
+}
+
+// Nearest: integer dy gives the reference exactly, for integer scales (the vector block sums,
+// s = 1 to 4), non-integer scales and shrinking (the scalar ranges); real dy and bilinear within
+// the reference's K * M. The adjoint identity <upsample(x), dy> = <x, dx> for every mode.
+TEST(PoolKernelsUpsampleBackward, NearestExactBilinearWithinTheBound) {
+  const OpSpec& spec = find_op("upsample2d", Direction::backward);
+  int seed = 90;
+  for (std::int64_t w : {1, 7, 15, 17, 33}) {
+    const Shape xs{2, 3, 5, w};
+    const Tensor<float> x = random_tensor<float>(xs, ++seed, -2, 2);
+    for (auto [oh, ow] : {std::pair<std::int64_t, std::int64_t>{5, w},
+                          {10, 2 * w},
+                          {15, 3 * w},
+                          {20, 4 * w},
+                          {7, w + 3},
+                          {3, (w + 1) / 2},
+                          {1, 1},
+                          {11, 40}}) {
+      for (int m = 0; m < 3; ++m) {
+        const Upsample2dParams p{.mode = m == 0 ? UpsampleMode::nearest : UpsampleMode::bilinear,
+                                 .output_h = oh,
+                                 .output_w = ow,
+                                 .align_corners = m == 2};
+        SCOPED_TRACE("w " + std::to_string(w) + " -> " + std::to_string(oh) + "x" +
+                     std::to_string(ow) + " mode " + std::to_string(m));
+        const Shape ys{2, 3, oh, ow};
+        for (bool integers : {true, false}) {
+          const Tensor<float> dy = integers ? random_int_tensor<float>(ys, ++seed, -5, 5)
+                                            : random_tensor<float>(ys, ++seed, -1, 1);
+          Tensor<float> dx = Tensor<float>::full(xs, std::numeric_limits<float>::quiet_NaN());
+          upsample2d_backward_vc(x, dy, p, dx);
+          if (m == 0 && integers) {
+            ASSERT_TRUE(all_equal(dx, ref::upsample2d_backward(dy, xs, p)));
+          }
+          const TensorMap<double> in{{"x", x.cast<double>()}, {"dy", dy.cast<double>()}};
+          const Tensor<double> want = ref::upsample2d_backward(dy.cast<double>(), xs, p);
+          const Tensor<double> km = error_scale(spec, p, in).at("dx");
+          for (std::int64_t i = 0; i < dx.numel(); ++i) {
+            ASSERT_LE(std::fabs(dx[i] - want[i]),
+                      kUpsample2dBackwardVcToleranceFactor * kEps * km[i])
+                << "element " << i;
+          }
+          const double lhs = test::dot(ref::upsample2d(x.cast<double>(), p), dy.cast<double>());
+          const double rhs = test::dot(x.cast<double>(), dx.cast<double>());
+          EXPECT_NEAR(lhs, rhs, 1e-5 * (1 + std::fabs(lhs)));
+        }
+      }
+    }
+  }
+}
+
+// Bilinear reads every tap, weight 0 included, as the reference: an inf in dy gives NaN at the
+// same inputs. Nearest reads one tap: no NaN. Wrong shapes name the variant and the tensor.
+TEST(PoolKernelsUpsampleBackward, InfinityAndWrongShapes) {
+  const Shape xs{1, 2, 4, 9};
+  const Tensor<float> x(xs);
+  for (int m = 0; m < 3; ++m) {
+    const Upsample2dParams p{.mode = m == 0 ? UpsampleMode::nearest : UpsampleMode::bilinear,
+                             .output_h = 8,
+                             .output_w = 18,
+                             .align_corners = m == 2};
+    SCOPED_TRACE(m);
+    Tensor<float> dy = random_int_tensor<float>(Shape{1, 2, 8, 18}, 99);
+    dy[5 * 18 + 7] = std::numeric_limits<float>::infinity();
+    Tensor<float> dx(xs);
+    upsample2d_backward_vc(x, dy, p, dx);
+    const Tensor<float> want = ref::upsample2d_backward(dy, xs, p);
+    for (std::int64_t i = 0; i < dx.numel(); ++i) {
+      EXPECT_EQ(std::isnan(dx[i]), std::isnan(want[i])) << i;
+      // align_corners' weights (multiples of 3 / 7) are not dyadic: not exact there.
+      if (!std::isnan(want[i]) && dx[i] != want[i]) {  // != first: inf - inf is NaN
+        EXPECT_NEAR(dx[i], want[i], m == 2 ? 1e-5 : 0.0) << i;
+      }
+    }
+  }
+  const Upsample2dParams p{.output_h = 8, .output_w = 18};
+  Tensor<float> dx(xs), wrong(Shape{1, 2, 8, 17});
+  expect_error([&] { upsample2d_backward_vc(x, wrong, p, dx); }, {"upsample2d_backward_vc", "dy"});
+  expect_error(
+      [&] {
+        upsample2d_backward_vc(x, Tensor<float>(Shape{1, 2, 8, 18}), p, wrong);
+      },
+      {"upsample2d_backward_vc", "dx"});
+}
+
 // ---- threads ----
 
 // OpenMP splits the planes only: 1 and 2 threads give the same bits. (2 x 8 x 41 x 57 = 37392
@@ -587,6 +783,44 @@ TEST(PoolKernelsThreads, BitIdenticalForOneAndTwoThreads) {
     for (std::int64_t j = 0; j < results[0][i].numel(); ++j) {
       ASSERT_EQ(std::memcmp(&results[0][i][j], &results[1][i][j], sizeof(float)), 0) << i;
     }
+  }
+}
+
+// The backward kernels of this group above kMinElementsForThreads too.
+TEST(PoolKernelsThreads, BackwardBroadcastGatherAndUpsampleBitIdentical) {
+  const Shape xs{2, 8, 41, 57};
+  const Tensor<float> x = random_tensor<float>(xs, 42);
+  const Tensor<float> dy_global = random_tensor<float>(Shape{2, 8, 1, 1}, 43);
+  const Pool2dParams pp{.kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2};
+  const MaxOut pooled = run_max(kMaxKernels[1], x, pp);
+  const Unpool2dParams up{.kernel_h = 3,
+                          .kernel_w = 3,
+                          .stride_h = 2,
+                          .stride_w = 2,
+                          .output_h = xs[2],
+                          .output_w = xs[3]};
+  const Tensor<float> dy_unpool = random_tensor<float>(xs, 44);
+  const Upsample2dParams nearest{.output_h = 82, .output_w = 114};
+  const Upsample2dParams bilinear{.mode = UpsampleMode::bilinear, .output_h = 97, .output_w = 70};
+  const Tensor<float> dy_nearest = random_tensor<float>(Shape{2, 8, 82, 114}, 45);
+  const Tensor<float> dy_bilinear = random_tensor<float>(Shape{2, 8, 97, 70}, 46);
+  const int saved = omp_get_max_threads();
+  std::vector<Tensor<float>> results[2];
+  for (int t = 0; t < 2; ++t) {
+    omp_set_num_threads(t + 1);
+    Tensor<float> a(xs), b(pooled.y.shape()), c(xs), d(xs);
+    global_avg_pool2d_backward_vc(x, dy_global, a);
+    max_unpool2d_backward_gather(pooled.y, pooled.indices, dy_unpool, up, b);
+    upsample2d_backward_vc(x, dy_nearest, nearest, c);
+    upsample2d_backward_vc(x, dy_bilinear, bilinear, d);
+    results[t] = {a, b, c, d};
+  }
+  omp_set_num_threads(saved);
+  for (std::size_t i = 0; i < results[0].size(); ++i) {
+    ASSERT_EQ(std::memcmp(results[0][i].data(), results[1][i].data(),
+                          sizeof(float) * static_cast<std::size_t>(results[0][i].numel())),
+              0)
+        << i;
   }
 }
 

@@ -187,4 +187,15 @@ std::string conv2d_grouped_gemm_supports(const Conv2dParams& p, const Shape& x, 
 inline constexpr double kConv2dGroupedGemmToleranceFactor =
     kDotProductToleranceFactor;  // one GEMM dot product per output
 
+// ---- corr2d (op "corr2d": x (H, W), k (KH, KW) -> y (H - KH + 1, W - KW + 1)) ----
+
+// The single-channel cross-correlation as conv2d_direct_vc_ow on (1, 1, H, W) views of x, k
+// and y (no copies): stride 1, no padding, no bias. supports() is that kernel's.
+void corr2d_via_conv2d_direct_vc_ow(const Tensor<float>& x, const Tensor<float>& k,
+                                    Tensor<float>& y);
+std::string corr2d_via_conv2d_direct_vc_ow_supports(const Shape& x, const Shape& k);
+// conv2d_direct_vc_ow's dot product of KH * KW terms: its factor.
+inline constexpr double kCorr2dViaConv2dDirectVcOwToleranceFactor =
+    kConv2dDirectVcOwToleranceFactor;
+
 }  // namespace convlab

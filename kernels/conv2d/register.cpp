@@ -1,4 +1,5 @@
-// The conv2d forward variants of this folder, as registry entries.
+// The conv2d forward variants of this folder, and corr2d run through one of them, as registry
+// entries.
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -154,6 +155,19 @@ void add_conv2d_variants(std::vector<Variant>& all) {
       "SVD terms can cancel: error relative to the kernel's largest weight; measured",
       kConv2dSeparableSvdR3ErrorModel));
   all.back().exact_on_integers = false;  // singular vectors are irrational
+  all.push_back(typed_variant<NoParams>(
+      {.name = "corr2d_via_conv2d_direct_vc_ow",
+       .op = "corr2d",
+       .parent = "corr2d_reference",
+       .description = "x, k, y viewed as 1-channel NCHW tensors, run by conv2d_direct_vc_ow",
+       .tolerance_factor = kCorr2dViaConv2dDirectVcOwToleranceFactor,
+       .tolerance_reason = "one float dot product per output"},
+      [](const NoParams&, const ShapeMap& s) {
+        return corr2d_via_conv2d_direct_vc_ow_supports(s.at("x"), s.at("k"));
+      },
+      [](const NoParams&, const TensorMap<float>& in, TensorMap<float>& out) {
+        corr2d_via_conv2d_direct_vc_ow(in.at("x"), in.at("k"), out.at("y"));
+      }));
 }
 
 }  // namespace convlab

@@ -11,11 +11,8 @@
 // stores are bound by memory, not by instruction count. Zeroing the plane (memset) and the
 // index checks are already as fast as the memory allows.
 // Accuracy: a copy, exact. Memory: none.
-#include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <sstream>
-#include <stdexcept>
 #include <vector>
 
 #include "core/shape.hpp"
@@ -41,27 +38,14 @@ void max_unpool2d_scatter(const Tensor<float>& x, const Tensor<float>& indices,
     const float* ip = indices.data() + pl * in_plane;
     for (std::int64_t i = 0; i < in_plane; ++i) {
       const float v = ip[i];
-      // Written so that NaN fails too; the range test comes before the cast.
-      if (!(v >= 0 && double(v) < double(out_plane) && v == std::floor(v))) {
+      if (!pool_detail::is_plane_position(v, out_plane)) {
         bad[static_cast<std::size_t>(pl)] = i;
         break;
       }
       yp[static_cast<std::int64_t>(v)] = xp[i];
     }
   }
-  for (std::int64_t pl = 0; pl < planes; ++pl) {
-    const std::int64_t i = bad[static_cast<std::size_t>(pl)];
-    if (i < 0) continue;
-    const std::int64_t n = pl / x.dim(1), c = pl % x.dim(1);
-    const std::int64_t h = i / x.dim(3), w = i % x.dim(3);
-    std::ostringstream os;
-    os.precision(17);
-    os << "max_unpool2d_scatter: indices[" << n << ", " << c << ", " << h << ", " << w
-       << "] = " << indices[pl * in_plane + i]
-       << " is not an integer position in the output plane of " << out[2] << " x " << out[3]
-       << " = " << out_plane << " elements (valid 0 to " << out_plane - 1 << ")";
-    throw std::invalid_argument(os.str());
-  }
+  pool_detail::throw_first_invalid_index("max_unpool2d_scatter", indices, bad, out);
 }
 
 }  // namespace convlab

@@ -1,10 +1,13 @@
 // Internal to kernels/pool/: the windows of one axis, the problem geometry every pooling
-// variant starts from, and the check that turns a refused problem into an exception.
+// variant starts from, the check that turns a refused problem into an exception, and the
+// validation of max unpooling's float indices (scatter and gather).
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -90,6 +93,38 @@ inline std::vector<char> rows_read(const Axis& h) {
     }
   }
   return read;
+}
+
+// ---- max unpooling's indices ----
+//
+// The registry carries indices as float values (reference/dispatch.hpp). An index is valid when
+// it is an integer position in the output plane of `plane` elements. Written so that NaN fails
+// too; the range test (in double, exact for any plane) comes before any cast.
+inline bool is_plane_position(float v, std::int64_t plane) {
+  return v >= 0 && double(v) < double(plane) && v == std::floor(v);
+}
+
+// Kernels validate indices while they read them, one plane per OpenMP iteration, and record in
+// bad[pl] the flat position within plane pl of its first invalid index (-1: none), since an
+// exception cannot leave an OpenMP region. This throws std::invalid_argument for the first
+// recorded one, naming the variant, the position (n, c, h, w) in `indices` (N, C, H, W), its
+// value and the valid range of the output plane out (N, C, H_out, W_out); else returns.
+inline void throw_first_invalid_index(std::string_view variant, const Tensor<float>& indices,
+                                      const std::vector<std::int64_t>& bad, const Shape& out) {
+  const std::int64_t C = indices.dim(1), W = indices.dim(3);
+  const std::int64_t in_plane = indices.dim(2) * W, out_plane = out[2] * out[3];
+  for (std::size_t pl = 0; pl < bad.size(); ++pl) {
+    const std::int64_t i = bad[pl];
+    if (i < 0) continue;
+    const auto plane = static_cast<std::int64_t>(pl);
+    std::ostringstream os;
+    os.precision(17);
+    os << variant << ": indices[" << plane / C << ", " << plane % C << ", " << i / W << ", "
+       << i % W << "] = " << indices[plane * in_plane + i]
+       << " is not an integer position in the output plane of " << out[2] << " x " << out[3]
+       << " = " << out_plane << " elements (valid 0 to " << out_plane - 1 << ")";
+    throw std::invalid_argument(os.str());
+  }
 }
 
 }  // namespace convlab::pool_detail

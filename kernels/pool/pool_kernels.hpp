@@ -17,7 +17,9 @@
 // for bilinear upsampling 6 * bilinear(|x|) plus a term for the rounded source coordinate; for
 // max pooling, max unpooling and nearest upsampling |y| (K = 1): those select or copy one
 // input, so they are exact and their factor does not matter as long as the error is 0 (the
-// tests check equality with ==).
+// tests check equality with ==). Backward passes: the reference's K * M of the backward op
+// (reference/dispatch.cpp): K = 1 for global average pooling's broadcast and max unpooling's
+// gather (copies), the number of dy terms meeting at an input for nearest upsampling.
 #pragma once
 
 #include <cstdint>
@@ -109,6 +111,13 @@ void global_avg_pool2d_vc(const Tensor<float>& x, Tensor<float>& y);
 // H * W terms in float in another order: the plain bound K * u * M with K = H * W + 1.
 inline constexpr double kGlobalAvgPool2dVcToleranceFactor = 1;
 
+// dx (N, C, H, W) = dy (N, C, 1, 1) / (H * W) broadcast over each plane (x gives the shape):
+// one division per plane (as the reference's, in double), then Vc stores of the broadcast.
+void global_avg_pool2d_backward_vc(const Tensor<float>& x, const Tensor<float>& dy,
+                                   Tensor<float>& dx);
+// One rounded division per element, the reference's own: within K * M with K = 1.
+inline constexpr double kGlobalAvgPool2dBackwardVcToleranceFactor = 1;
+
 // ---- max unpooling: y (N, C, H_out, W_out) from x and indices (N, C, H, W) ----
 
 // Zero each output plane, then scatter x to its indices in row-major order (a later duplicate
@@ -117,6 +126,17 @@ inline constexpr double kGlobalAvgPool2dVcToleranceFactor = 1;
 void max_unpool2d_scatter(const Tensor<float>& x, const Tensor<float>& indices,
                           const Unpool2dParams& p, Tensor<float>& y);
 inline constexpr double kMaxUnpool2dScatterToleranceFactor = 1;  // a copy: exact
+
+// Backward: dx (N, C, H, W) = dy (N, C, H_out, W_out) read at each index of its plane (x gives
+// the forward's input shape). L indices at a time: a vector validity test, 32-bit lanes, one
+// vector gather. Invalid indices: std::invalid_argument as max_unpool2d_scatter's.
+// supports(dy shape) refuses output planes with positions beyond the 32-bit lanes of the
+// gather (2^31 - 1).
+std::string max_unpool2d_backward_gather_supports(const Shape& dy);
+void max_unpool2d_backward_gather(const Tensor<float>& x, const Tensor<float>& indices,
+                                  const Tensor<float>& dy, const Unpool2dParams& p,
+                                  Tensor<float>& dx);
+inline constexpr double kMaxUnpool2dBackwardGatherToleranceFactor = 1;  // a copy: exact
 
 // ---- upsampling: y (N, C, output_h, output_w) from x (N, C, H, W) ----
 
@@ -127,5 +147,15 @@ void upsample2d_vc(const Tensor<float>& x, const Upsample2dParams& p, Tensor<flo
 // Nearest copies (exact). Bilinear: float weights (one rounding each) and 6 float operations
 // per output, about 7 u per term of M: within the reference's 6 M at eps = 2u.
 inline constexpr double kUpsample2dVcToleranceFactor = 1;
+
+// Backward: dx (N, C, H, W) from dy (N, C, output_h, output_w) (x gives the shape), nearest
+// and bilinear. Per input, a gather over the range of outputs that read it: a vertical pass in
+// Vc vectors along the width, then a horizontal pass (Vc block sums for nearest with an integer
+// width scale, else scalar sums over each input's column ranges).
+void upsample2d_backward_vc(const Tensor<float>& x, const Tensor<float>& dy,
+                            const Upsample2dParams& p, Tensor<float>& dx);
+// Nearest: float sums of the dy values meeting at an input, the plain bound. Bilinear: float
+// weights and FMA sums of at most the terms of the reference's K = T + 6.
+inline constexpr double kUpsample2dBackwardVcToleranceFactor = 1;
 
 }  // namespace convlab

@@ -125,6 +125,18 @@ void add_pool_variants(std::vector<Variant>& all) {
       [](const NoParams&, const TensorMap<float>& in, TensorMap<float>& out) {
         global_avg_pool2d_vc(in.at("x"), out.at("y"));
       }));
+  all.push_back(typed_variant<NoParams>(
+      {.name = "global_avg_pool2d_backward_vc",
+       .op = "global_avg_pool2d",
+       .direction = Direction::backward,
+       .parent = "global_avg_pool2d_backward_reference",
+       .description = "dy / (H * W) once per plane, broadcast into the plane with Vc stores",
+       .tolerance_factor = kGlobalAvgPool2dBackwardVcToleranceFactor,
+       .tolerance_reason = "the reference's one rounded division per plane, copied: K = 1"},
+      [](const NoParams&, const ShapeMap&) { return std::string(); },
+      [](const NoParams&, const TensorMap<float>& in, TensorMap<float>& out) {
+        global_avg_pool2d_backward_vc(in.at("x"), in.at("dy"), out.at("dx"));
+      }));
   all.push_back(typed_variant<Unpool2dParams>(
       {.name = "max_unpool2d_scatter",
        .op = "max_unpool2d",
@@ -136,6 +148,20 @@ void add_pool_variants(std::vector<Variant>& all) {
       [](const Unpool2dParams& p, const TensorMap<float>& in, TensorMap<float>& out) {
         max_unpool2d_scatter(in.at("x"), in.at("indices"), p, out.at("y"));
       }));
+  all.push_back(typed_variant<Unpool2dParams>(
+      {.name = "max_unpool2d_backward_gather",
+       .op = "max_unpool2d",
+       .direction = Direction::backward,
+       .parent = "max_unpool2d_backward_reference",
+       .description = "dy read at the indices: a vector validity test, then Vc gathers",
+       .tolerance_factor = kMaxUnpool2dBackwardGatherToleranceFactor,
+       .tolerance_reason = "copies values: exact"},
+      [](const Unpool2dParams&, const ShapeMap& s) {
+        return max_unpool2d_backward_gather_supports(s.at("dy"));
+      },
+      [](const Unpool2dParams& p, const TensorMap<float>& in, TensorMap<float>& out) {
+        max_unpool2d_backward_gather(in.at("x"), in.at("indices"), in.at("dy"), p, out.at("dx"));
+      }));
   all.push_back(typed_variant<Upsample2dParams>(
       {.name = "upsample2d_vc",
        .op = "upsample2d",
@@ -146,6 +172,19 @@ void add_pool_variants(std::vector<Variant>& all) {
       [](const Upsample2dParams&, const ShapeMap&) { return std::string(); },
       [](const Upsample2dParams& p, const TensorMap<float>& in, TensorMap<float>& out) {
         upsample2d_vc(in.at("x"), p, out.at("y"));
+      }));
+  all.push_back(typed_variant<Upsample2dParams>(
+      {.name = "upsample2d_backward_vc",
+       .op = "upsample2d",
+       .direction = Direction::backward,
+       .parent = "upsample2d_backward_reference",
+       .description = "per input, dy summed over the outputs that read it: Vc rows, then columns",
+       .tolerance_factor = kUpsample2dBackwardVcToleranceFactor,
+       .tolerance_reason =
+           "nearest: float sums, the plain bound; bilinear: float weights, FMA sums"},
+      [](const Upsample2dParams&, const ShapeMap&) { return std::string(); },
+      [](const Upsample2dParams& p, const TensorMap<float>& in, TensorMap<float>& out) {
+        upsample2d_backward_vc(in.at("x"), in.at("dy"), p, out.at("dx"));
       }));
 }
 

@@ -26,6 +26,7 @@
 #include "core/shape.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
+#include "kernels/pool/upsample_common.hpp"
 
 namespace convlab {
 namespace {
@@ -33,38 +34,6 @@ namespace {
 using Vc::float_v;
 constexpr std::int64_t kLanes = static_cast<std::int64_t>(float_v::size());
 using Index = float_v::IndexType::EntryType;
-
-struct Taps {
-  std::vector<std::int64_t> i0, i1;
-  std::vector<double> w0, w1;
-};
-
-// The reference's source coordinates (reference/upsample2d.cpp) along one axis.
-Taps axis_taps(std::int64_t in, std::int64_t out, const Upsample2dParams& p) {
-  Taps t;
-  for (std::int64_t dst = 0; dst < out; ++dst) {
-    if (p.mode == UpsampleMode::nearest) {
-      t.i0.push_back(std::min(dst * in / out, in - 1));
-      t.i1.push_back(t.i0.back());
-      t.w0.push_back(1);
-      t.w1.push_back(0);
-      continue;
-    }
-    double src;
-    if (p.align_corners) {
-      src = out == 1 ? 0.0 : double(dst) * double(in - 1) / double(out - 1);
-    } else {
-      src = std::max((double(dst) + 0.5) * double(in) / double(out) - 0.5, 0.0);
-    }
-    const std::int64_t i0 = std::min(static_cast<std::int64_t>(src), in - 1);
-    const double l = src - double(i0);
-    t.i0.push_back(i0);
-    t.i1.push_back(std::min(i0 + 1, in - 1));
-    t.w0.push_back(1.0 - l);
-    t.w1.push_back(l);
-  }
-  return t;
-}
 
 }  // namespace
 
@@ -74,7 +43,8 @@ void upsample2d_vc(const Tensor<float>& x, const Upsample2dParams& p, Tensor<flo
   const std::int64_t planes = x.dim(0) * x.dim(1), H = x.dim(2), W = x.dim(3);
   const std::int64_t H_out = out[2], W_out = out[3];
   const std::int64_t padded_w = (W_out + kLanes - 1) / kLanes * kLanes;
-  const Taps th = axis_taps(H, H_out, p), tw = axis_taps(W, W_out, p);
+  const pool_detail::UpsampleTaps th = pool_detail::upsample_axis_taps(H, H_out, p);
+  const pool_detail::UpsampleTaps tw = pool_detail::upsample_axis_taps(W, W_out, p);
   // Per output column (padded to whole vectors; padding lanes read column 0 with weight 0).
   Vc::Memory<float_v::IndexType> col0(static_cast<std::size_t>(padded_w));
   Vc::Memory<float_v::IndexType> col1(static_cast<std::size_t>(padded_w));
