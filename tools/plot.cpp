@@ -932,7 +932,8 @@ void speed_figure(const fs::path& stem, const std::string& set,
       {width, 620});
 }
 
-// x = the largest relative error over every measured layer; y = speed-up over the reference.
+// x = the largest (normwise) relative error over every measured layer; y = speed-up over the
+// reference.
 bool speed_vs_accuracy_figure(const fs::path& stem, const std::vector<const SpeedResult*>& rs,
                               const std::vector<AccuracyRow>& accuracy, std::ostream& log) {
   struct Point {
