@@ -572,11 +572,7 @@ std::string render_block(const Block& b, const Context& ctx, const fs::path& doc
   if (b.kind == "count") return render_count(b.arg);
   if (b.kind == "accuracy") return render_accuracy(b, ctx, doc_file);
   if (b.kind == "bench") {
-    // scripts/figures may write it beside the figures or under data/; data/ is preferred.
-    fs::path csv = ctx.summary_csv();
-    if (!fs::exists(csv) && fs::exists(ctx.doc_dir() / "figures" / "summary.csv")) {
-      csv = ctx.doc_dir() / "figures" / "summary.csv";
-    }
+    const fs::path csv = ctx.summary_csv();
     if (!fs::exists(csv)) {
       throw std::runtime_error(fs::relative(csv, ctx.root).generic_string() +
                                " does not exist (written by `convlab plot`)");

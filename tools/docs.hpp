@@ -16,7 +16,7 @@
 //   <!-- count: depthwise_separable h=7 w=7 c_in=3 c_out=128 k=3 -->   multiplication counts
 //   <!-- accuracy: CASE VARIANT... -->                      each variant run on a case: its
 //                                                           largest error against the case
-//   <!-- bench: SET -->                                     rows of docs/figures/data/summary.csv
+//   <!-- bench: SET -->                                     rows of docs/figures/summary.csv
 //
 // `convlab docs --update` rewrites every block from its source; `convlab docs --check` reports
 // every block whose text differs (stale) or whose source is missing (broken), as
@@ -55,7 +55,7 @@ struct Context {
   std::filesystem::path root;
   std::filesystem::path doc_dir() const { return root / "docs"; }
   std::filesystem::path summary_csv() const {
-    return root / "docs" / "figures" / "data" / "summary.csv";
+    return root / "docs" / "figures" / "summary.csv";  // written by `convlab plot`
   }
 };
 

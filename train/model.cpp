@@ -320,6 +320,7 @@ LossResult<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const int
       throw std::invalid_argument("softmax_cross_entropy: label " + std::to_string(i) + " is " +
                                   std::to_string(t) + ", not in 0.." + std::to_string(k - 1));
     }
+    // [docs:softmax-cross-entropy]
     const T* z = logits.data() + i * k;
     std::int64_t arg = 0;
     for (std::int64_t j = 1; j < k; ++j) {
@@ -335,6 +336,7 @@ LossResult<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const int
       const double p = std::exp(double(z[j]) - lse);
       r.grad[i * k + j] = static_cast<T>((p - (j == t ? 1.0 : 0.0)) / double(n));
     }
+    // [docs:end]
   }
   r.loss = total / double(n);
   return r;
