@@ -13,7 +13,6 @@
 // Threads: OpenMP over groups (disjoint slices of dx and dw); samples in order within a group,
 // so dw's sum over samples has a fixed order; db over channels.
 #include <algorithm>
-#include <vector>
 
 #include "kernels/conv2d/im2col.hpp"
 #include "kernels/gemm/gemm.hpp"
@@ -41,44 +40,24 @@ void conv_transpose2d_backward_gemm(const Tensor<float>& x, const Tensor<float>&
   const std::int64_t K = g.C_in_g * g.KH * g.KW, P = g.H_out * g.W_out, Q = g.H * g.W;
   std::fill(dx.values().begin(), dx.values().end(), 0.0f);
   std::fill(dw.values().begin(), dw.values().end(), 0.0f);
-#pragma omp parallel if (g.groups > 1)  // no team for a single unit of work
-  {
-    std::vector<float> col(static_cast<std::size_t>(K * P));
-#pragma omp for schedule(static)
-    for (std::int64_t grp = 0; grp < g.groups; ++grp) {
-      const float* wg = w.data() + grp * g.C_out_g * K;  // C_in/G x K
-      float* dwg = dw.data() + grp * g.C_out_g * K;
-      for (std::int64_t n = 0; n < g.N; ++n) {
-        if (!transposed_detail::has_work(K, P, g.C_out_g)) continue;
+  transposed_detail::for_each_group_and_sample(
+      g, K, P, [&](std::int64_t grp, std::int64_t n, float* col) {
         const std::int64_t x_offset = (n * g.C_out + grp * g.C_out_g) * P;
-        conv2d_detail::im2col(g, dy.data() + (n * g.C_in + grp * g.C_in_g) * Q, col.data(), P);
+        conv2d_detail::im2col(g, dy.data() + (n * g.C_in + grp * g.C_in_g) * Q, col, P);
         GemmProblem px;
         px.M = g.C_out_g;
         px.N = P;
         px.K = K;
-        px.A = wg;
+        px.A = w.data() + grp * g.C_out_g * K;  // C_in/G x K
         px.lda = K;
-        px.B = col.data();
+        px.B = col;
         px.ldb = P;
         px.C = dx.data() + x_offset;
         px.ldc = P;
         gemm(px);
-        GemmProblem pw;
-        pw.M = g.C_out_g;
-        pw.N = K;
-        pw.K = P;
-        pw.A = x.data() + x_offset;
-        pw.lda = P;
-        pw.B = col.data();  // stored K x P: op(B) = col^T
-        pw.ldb = P;
-        pw.trans_b = true;
-        pw.C = dwg;
-        pw.ldc = K;
-        pw.accumulate = true;
-        gemm(pw);
-      }
-    }
-  }
+        transposed_detail::add_weight_gradient(x.data() + x_offset, col, g.C_out_g, K, P,
+                                               dw.data() + grp * g.C_out_g * K);
+      });
   if (!db.empty()) transposed_detail::bias_gradient(dy.data(), g.N, g.C_in, Q, db.data());
 }
 

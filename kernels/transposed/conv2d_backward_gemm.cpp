@@ -19,7 +19,6 @@
 // Threads: OpenMP over groups (disjoint slices of dw and dx); within a group the samples run in
 // order, so dw's sum over samples has a fixed order; db over channels.
 #include <algorithm>
-#include <vector>
 
 #include "kernels/conv2d/im2col.hpp"
 #include "kernels/gemm/gemm.hpp"
@@ -46,47 +45,26 @@ void conv2d_backward_gemm(const Tensor<float>& x, const Tensor<float>& w, const 
   const std::int64_t K = g.C_in_g * g.KH * g.KW, P = g.H_out * g.W_out, HW = g.H * g.W;
   std::fill(dx.values().begin(), dx.values().end(), 0.0f);
   std::fill(dw.values().begin(), dw.values().end(), 0.0f);
-#pragma omp parallel if (g.groups > 1)  // no team for a single unit of work
-  {
-    std::vector<float> col(static_cast<std::size_t>(K * P));
-#pragma omp for schedule(static)
-    for (std::int64_t grp = 0; grp < g.groups; ++grp) {
-      const float* wg = w.data() + grp * g.C_out_g * K;  // C_out/G x K
-      float* dwg = dw.data() + grp * g.C_out_g * K;
-      for (std::int64_t n = 0; n < g.N; ++n) {
-        if (!transposed_detail::has_work(K, P, g.C_out_g)) continue;
-        const float* xg = x.data() + (n * g.C_in + grp * g.C_in_g) * HW;
+  transposed_detail::for_each_group_and_sample(
+      g, K, P, [&](std::int64_t grp, std::int64_t n, float* col) {
         const float* dyg = dy.data() + (n * g.C_out + grp * g.C_out_g) * P;
-        conv2d_detail::im2col(g, xg, col.data(), P);
-        GemmProblem pw;
-        pw.M = g.C_out_g;
-        pw.N = K;
-        pw.K = P;
-        pw.A = dyg;
-        pw.lda = P;
-        pw.B = col.data();  // stored K x P: op(B) = col^T
-        pw.ldb = P;
-        pw.trans_b = true;
-        pw.C = dwg;
-        pw.ldc = K;
-        pw.accumulate = true;
-        gemm(pw);
+        conv2d_detail::im2col(g, x.data() + (n * g.C_in + grp * g.C_in_g) * HW, col, P);
+        transposed_detail::add_weight_gradient(dyg, col, g.C_out_g, K, P,
+                                               dw.data() + grp * g.C_out_g * K);
         GemmProblem px;
         px.M = K;
         px.N = P;
         px.K = g.C_out_g;
-        px.A = wg;  // stored C_out/G x K: op(A) = W_g^T
+        px.A = w.data() + grp * g.C_out_g * K;  // stored C_out/G x K: op(A) = W_g^T
         px.lda = K;
         px.trans_a = true;
         px.B = dyg;
         px.ldb = P;
-        px.C = col.data();
+        px.C = col;  // im2col(x) is no longer needed: the buffer now holds W_g^T dy
         px.ldc = P;
         gemm(px);
-        conv2d_detail::col2im(g, col.data(), P, dx.data() + (n * g.C_in + grp * g.C_in_g) * HW);
-      }
-    }
-  }
+        conv2d_detail::col2im(g, col, P, dx.data() + (n * g.C_in + grp * g.C_in_g) * HW);
+      });
   if (!db.empty()) transposed_detail::bias_gradient(dy.data(), g.N, g.C_out, P, db.data());
 }
 

@@ -8,9 +8,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/shape.hpp"
 #include "kernels/conv2d/conv2d_common.hpp"
+#include "kernels/gemm/gemm.hpp"
 
 namespace convlab::transposed_detail {
 
@@ -63,6 +65,43 @@ inline conv2d_detail::Geometry adjoint_geometry(std::string_view variant, const 
 // absent and the output keeps its fill; gemm() itself rejects zero sizes).
 inline bool has_work(std::int64_t m, std::int64_t n, std::int64_t k) {
   return m > 0 && n > 0 && k > 0;
+}
+
+// The loop of the GEMM backward passes: body(grp, n, col) for every group and sample whose
+// GEMMs (sizes K, P and g.C_out_g) have work, col a K x P buffer of the calling thread. OpenMP
+// over groups (disjoint slices of dx and dw); within a group the samples run in order, so a
+// sum over samples (dw) has a fixed order whatever the thread count.
+template <class Body>
+void for_each_group_and_sample(const conv2d_detail::Geometry& g, std::int64_t K, std::int64_t P,
+                               Body&& body) {
+  if (!has_work(K, P, g.C_out_g)) return;
+#pragma omp parallel if (g.groups > 1)  // no team for a single unit of work
+  {
+    std::vector<float> col(static_cast<std::size_t>(K * P));
+#pragma omp for schedule(static)
+    for (std::int64_t grp = 0; grp < g.groups; ++grp) {
+      for (std::int64_t n = 0; n < g.N; ++n) body(grp, n, col.data());
+    }
+  }
+}
+
+// The weight gradient of a convolution from its im2col buffer: dwg (M x K) += a (M x P) col^T,
+// col stored K x P.
+inline void add_weight_gradient(const float* a, const float* col, std::int64_t M, std::int64_t K,
+                                std::int64_t P, float* dwg) {
+  GemmProblem pw;
+  pw.M = M;
+  pw.N = K;
+  pw.K = P;
+  pw.A = a;
+  pw.lda = P;
+  pw.B = col;  // op(B) = col^T
+  pw.ldb = P;
+  pw.trans_b = true;
+  pw.C = dwg;
+  pw.ldc = K;
+  pw.accumulate = true;
+  gemm(pw);
 }
 
 // db[c] = sum over samples and positions of dy[n][c][..], a float sum in (n, position) order.
