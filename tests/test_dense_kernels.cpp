@@ -12,7 +12,6 @@
 #include <Vc/Vc>
 #include <bit>
 #include <cfloat>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -642,53 +641,6 @@ TEST(DenseFlatten, CopyEqualsTheViewAndBack) {
         flatten_copy(Tensor<float>(Shape{2, 3, 4}), FlattenParams{.start_dim = 1}, wrong);
       },
       {"flatten_copy", "y"});
-}
-
-// ---------------------------------------------------------------------------------------------
-// Speed against the reference, in the same process: run by hand (--gtest_also_run_disabled_tests
-// --gtest_filter='DenseSpeed.*'). Prints the times and ratios; asserts only correctness.
-
-template <class F>
-double seconds(F&& f, int repeats) {
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best,
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
-}
-
-TEST(DenseSpeed, DISABLED_LinearAndSigmoidAgainstReference) {
-  std::printf("OpenMP threads: %d\n", omp_get_max_threads());
-  for (std::int64_t batch : {1, 64}) {
-    const std::int64_t in = 9216, outs = 4096;
-    const Tensor<float> x = test::random_tensor<float>(Shape{batch, in}, 1);
-    const Tensor<float> w = test::random_tensor<float>(Shape{outs, in}, 2);
-    const Tensor<float> b = test::random_tensor<float>(Shape{outs}, 3);
-    Tensor<float> ref_y;
-    const double t_ref = seconds([&] { ref_y = ref::linear(x, w, b); }, batch == 1 ? 3 : 1);
-    Tensor<float> y(Shape{batch, outs});
-    const double t_gemm = seconds([&] { linear_gemm(x, w, b, y); }, 5);
-    EXPECT_TRUE(test::all_near(y, ref_y, 1e-3));
-    std::printf("linear %lld -> %lld batch %lld: reference %.4f s, linear_gemm %.5f s (%.1fx)",
-                (long long)in, (long long)outs, (long long)batch, t_ref, t_gemm, t_ref / t_gemm);
-    if (batch == 1) {
-      const double t_gemv = seconds([&] { linear_gemv_vc(x, w, b, y); }, 5);
-      EXPECT_TRUE(test::all_near(y, ref_y, 1e-3));
-      std::printf(", linear_gemv_vc %.5f s (%.1fx)", t_gemv, t_ref / t_gemv);
-    }
-    std::printf("\n");
-  }
-  const Tensor<float> x = test::random_tensor<float>(Shape{1 << 20}, 4, -8, 8);
-  Tensor<float> ref_y;
-  const double t_ref = seconds([&] { ref_y = ref::sigmoid(x); }, 3);
-  Tensor<float> y(x.shape());
-  const double t_vc = seconds([&] { sigmoid_vc(x, y); }, 10);
-  EXPECT_TRUE(test::all_near(y, ref_y, 1e-6));
-  std::printf("sigmoid on 2^20 floats: reference %.5f s, sigmoid_vc %.6f s (%.1fx)\n", t_ref, t_vc,
-              t_ref / t_vc);
 }
 
 }  // namespace

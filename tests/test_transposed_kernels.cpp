@@ -10,7 +10,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <iostream>
@@ -607,64 +606,6 @@ TEST(TransposedKernels, WrongOutputShapesAreRejected) {
   Tensor<float> y(Shape{1, 3, 6, 6});
   expect_error([&] { conv_transpose2d_gemm_col2im(x, w, Tensor<float>(), {.groups = 4}, y); },
                {"conv_transpose2d", "groups", "4"});
-}
-
-// ---- timing (not run by default: --gtest_also_run_disabled_tests) ----
-
-// Seconds of the fastest of `reps` runs of f.
-template <class F>
-double best_seconds(F&& f, int reps) {
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best,
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
-}
-
-// Speed against the references, in one process, on one decoder upsampling layer (64 -> 32
-// channels, 28x28 -> 56x56, k4 s2 p1) and the backward pass of a ResNet-like 3x3 conv (64 -> 64
-// channels at 28x28, pad 1). Prints the times and ratios; checks only that the results agree.
-TEST(TransposedKernelsTiming, DISABLED_SpeedVsReference) {
-  const ConvTranspose2dParams tp{
-      .stride_h = 2, .stride_w = 2, .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1};
-  const Tensor<float> x = random_tensor<float>(Shape{1, 64, 28, 28}, 1);
-  const Tensor<float> w = random_tensor<float>(Shape{64, 32, 4, 4}, 2);
-  const Tensor<float> b = random_tensor<float>(Shape{32}, 3);
-  Tensor<float> y_ref;
-  const double t_ref = best_seconds([&] { y_ref = ref::conv_transpose2d(x, w, b, tp); }, 2);
-  std::cout << "conv_transpose2d 64->32 28x28 k4 s2 p1: reference " << t_ref * 1e3 << " ms\n";
-  for (const ForwardVariant& v : kForward) {
-    Tensor<float> y;
-    const double t = best_seconds([&] { y = run_forward(v, x, w, b, tp); }, 5);
-    std::cout << "  " << v.name << " " << t * 1e3 << " ms, " << t_ref / t << "x\n";
-    EXPECT_TRUE(test::all_near(y, y_ref, 1e-4));
-  }
-  const Tensor<float> dyt = random_tensor<float>(y_ref.shape(), 4);
-  ref::ConvTranspose2dGrads<float> rt;
-  const double t_reft =
-      best_seconds([&] { rt = ref::conv_transpose2d_backward(dyt, x, w, true, tp); }, 2);
-  Grads gt;
-  const double t_t = best_seconds([&] { gt = run_transpose_backward(x, w, dyt, true, tp); }, 5);
-  std::cout << "conv_transpose2d backward, same layer: reference " << t_reft * 1e3
-            << " ms, conv_transpose2d_backward_gemm " << t_t * 1e3 << " ms, " << t_reft / t_t
-            << "x\n";
-  EXPECT_TRUE(test::all_near(gt.dw, rt.grad_weight, 1e-3));
-
-  const Conv2dParams cp{.pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1};
-  const Tensor<float> xc = random_tensor<float>(Shape{1, 64, 28, 28}, 5);
-  const Tensor<float> wc = random_tensor<float>(Shape{64, 64, 3, 3}, 6);
-  const Tensor<float> dyc = random_tensor<float>(Shape{1, 64, 28, 28}, 7);
-  ref::Conv2dGrads<float> rc;
-  const double t_refc = best_seconds([&] { rc = ref::conv2d_backward(dyc, xc, wc, true, cp); }, 2);
-  Grads gc;
-  const double t_c = best_seconds([&] { gc = run_conv2d_backward(xc, wc, dyc, true, cp); }, 5);
-  std::cout << "conv2d backward 64->64 28x28 k3 p1: reference " << t_refc * 1e3
-            << " ms, conv2d_backward_gemm " << t_c * 1e3 << " ms, " << t_refc / t_c << "x\n";
-  EXPECT_TRUE(test::all_near(gc.dx, rc.grad_input, 1e-3));
-  EXPECT_TRUE(test::all_near(gc.dw, rc.grad_weight, 1e-2));
 }
 
 }  // namespace
