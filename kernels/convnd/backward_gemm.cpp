@@ -94,19 +94,7 @@ void run_backward(const Geometry& g, const Tensor<float>& x, const Tensor<float>
       for (std::int64_t n = 0; n < g.N; ++n) {
         convnd_detail::vol2col(g, xd + (n * g.C_in + grp * g.C_in_g) * g.in_volume(), col.data(),
                                P);
-        GemmProblem gp;
-        gp.M = g.C_out_g;
-        gp.N = K;
-        gp.K = P;
-        gp.A = dyd + (n * g.C_out + grp * g.C_out_g) * P;
-        gp.lda = P;
-        gp.B = col.data();  // stored K x P
-        gp.ldb = P;
-        gp.trans_b = true;
-        gp.C = dwg;
-        gp.ldc = K;
-        gp.accumulate = true;
-        gemm(gp);
+        gemm_add_abt(dyd + (n * g.C_out + grp * g.C_out_g) * P, col.data(), g.C_out_g, K, P, dwg);
       }
     }
   }

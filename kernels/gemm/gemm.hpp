@@ -62,6 +62,23 @@ void gemm_threaded(const GemmProblem& p);
 // this one; they parallelize over their own independent work (batch, channel blocks).
 void gemm(const GemmProblem& p);
 
+// C (M x N) += A (M x K) B^T through gemm(), B stored N x K, all rows contiguous: a convolution's
+// weight gradient dy col^T from its im2col (vol2col) buffer col, N = rows of col, K = positions.
+inline void gemm_add_abt(const float* A, const float* B, std::int64_t M, std::int64_t N,
+                         std::int64_t K, float* C) {
+  gemm(GemmProblem{.M = M,
+                   .N = N,
+                   .K = K,
+                   .A = A,
+                   .lda = K,
+                   .B = B,
+                   .ldb = K,
+                   .trans_b = true,
+                   .C = C,
+                   .ldc = N,
+                   .accumulate = true});
+}
+
 // Whether this CPU executes AVX-512F and AVX-512DQ instructions (cpuid, via the compiler).
 bool cpu_has_avx512();
 // "" when gemm_packed_avx512_14x32 can run here, else the reason it cannot.

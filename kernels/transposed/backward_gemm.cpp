@@ -55,8 +55,7 @@ void conv_transpose2d_backward_gemm(const Tensor<float>& x, const Tensor<float>&
         px.C = dx.data() + x_offset;
         px.ldc = P;
         gemm(px);
-        transposed_detail::add_weight_gradient(x.data() + x_offset, col, g.C_out_g, K, P,
-                                               dw.data() + grp * g.C_out_g * K);
+        gemm_add_abt(x.data() + x_offset, col, g.C_out_g, K, P, dw.data() + grp * g.C_out_g * K);
       });
   if (!db.empty()) transposed_detail::bias_gradient(dy.data(), g.N, g.C_in, Q, db.data());
 }

@@ -49,8 +49,7 @@ void conv2d_backward_gemm(const Tensor<float>& x, const Tensor<float>& w, const 
       g, K, P, [&](std::int64_t grp, std::int64_t n, float* col) {
         const float* dyg = dy.data() + (n * g.C_out + grp * g.C_out_g) * P;
         conv2d_detail::im2col(g, x.data() + (n * g.C_in + grp * g.C_in_g) * HW, col, P);
-        transposed_detail::add_weight_gradient(dyg, col, g.C_out_g, K, P,
-                                               dw.data() + grp * g.C_out_g * K);
+        gemm_add_abt(dyg, col, g.C_out_g, K, P, dw.data() + grp * g.C_out_g * K);
         GemmProblem px;
         px.M = K;
         px.N = P;

@@ -85,25 +85,6 @@ void for_each_group_and_sample(const conv2d_detail::Geometry& g, std::int64_t K,
   }
 }
 
-// The weight gradient of a convolution from its im2col buffer: dwg (M x K) += a (M x P) col^T,
-// col stored K x P.
-inline void add_weight_gradient(const float* a, const float* col, std::int64_t M, std::int64_t K,
-                                std::int64_t P, float* dwg) {
-  GemmProblem pw;
-  pw.M = M;
-  pw.N = K;
-  pw.K = P;
-  pw.A = a;
-  pw.lda = P;
-  pw.B = col;  // op(B) = col^T
-  pw.ldb = P;
-  pw.trans_b = true;
-  pw.C = dwg;
-  pw.ldc = K;
-  pw.accumulate = true;
-  gemm(pw);
-}
-
 // db[c] = sum over samples and positions of dy[n][c][..], a float sum in (n, position) order.
 // dy: (N, C, P) as a flat array. Channels are independent: OpenMP over c.
 inline void bias_gradient(const float* dy, std::int64_t N, std::int64_t C, std::int64_t P,
