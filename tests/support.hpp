@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -103,6 +104,59 @@ inline Tensor<double> numerical_gradient(const std::function<double()>& f, Tenso
     g[i] = (up - down) / (2 * h);
   }
   return g;
+}
+
+// A random valid transposed convolution: groups up to 3, spatial sizes 1..max_hw, kernels up to
+// 4x4, strides and dilations up to 3 (strides larger than the kernel), padding 0..max_pad (above
+// dilation * (k - 1) it crops the full scatter), output_padding below max(stride, dilation)
+// (including >= stride when dilation > stride). With `output_padding_max_every_other`, every
+// other case takes the largest output_padding, the edge a scatter most easily gets wrong.
+struct RandomTranspose {
+  std::int64_t n, c_in, c_out, h, w, kh, kw;
+  ConvTranspose2dParams p;
+};
+inline std::vector<RandomTranspose> random_transposes(std::uint64_t seed, int count,
+                                                      std::int64_t max_hw, std::int64_t max_pad,
+                                                      bool output_padding_max_every_other) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  std::vector<RandomTranspose> out;
+  while (static_cast<int>(out.size()) < count) {
+    RandomTranspose c{};
+    const std::int64_t groups = pick(1, 3);
+    c.c_in = groups * pick(1, 3);
+    c.c_out = groups * pick(1, 3);
+    c.n = pick(1, 2);
+    c.h = pick(1, max_hw);
+    c.w = pick(1, max_hw);
+    c.kh = pick(1, 4);
+    c.kw = pick(1, 4);
+    ConvTranspose2dParams& p = c.p;
+    p.groups = groups;
+    p.stride_h = pick(1, 3);
+    p.stride_w = pick(1, 3);
+    p.dilation_h = pick(1, 3);
+    p.dilation_w = pick(1, 3);
+    p.pad_top = pick(0, max_pad);
+    p.pad_bottom = pick(0, max_pad);
+    p.pad_left = pick(0, max_pad);
+    p.pad_right = pick(0, max_pad);
+    const std::int64_t max_op_h = std::max(p.stride_h, p.dilation_h) - 1;
+    const std::int64_t max_op_w = std::max(p.stride_w, p.dilation_w) - 1;
+    const bool at_max = output_padding_max_every_other && out.size() % 2 == 0;
+    p.output_padding_h = at_max ? max_op_h : pick(0, max_op_h);
+    p.output_padding_w = at_max ? max_op_w : pick(0, max_op_w);
+    try {
+      conv_transpose2d_output_shape(Shape{c.n, c.c_in, c.h, c.w},
+                                    Shape{c.c_in, c.c_out / groups, c.kh, c.kw}, Shape{}, p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
 }
 
 // A random valid 2-D convolution: odd sizes, asymmetric padding, strides larger than the kernel,

@@ -30,53 +30,13 @@ using test::expect_error;
 
 // ---- random shapes ----
 
-struct RandomTranspose {
-  std::int64_t n, c_in, c_out, h, w, kh, kw;
-  ConvTranspose2dParams p;
-};
+using test::RandomTranspose;
 
-// Valid transposed convolutions. output_padding is at its maximum, max(stride, dilation) - 1,
-// in every other case (which includes output_padding >= stride when dilation > stride).
+// Padding up to 2; output_padding at its maximum, max(stride, dilation) - 1, in every other case.
 std::vector<RandomTranspose> random_transposes(std::uint64_t seed, int count,
                                                std::int64_t max_size) {
-  std::mt19937_64 rng(seed);
-  auto pick = [&](std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
-  };
-  std::vector<RandomTranspose> out;
-  while (static_cast<int>(out.size()) < count) {
-    RandomTranspose c{};
-    const std::int64_t groups = pick(1, 3);
-    c.c_in = groups * pick(1, 3);
-    c.c_out = groups * pick(1, 3);
-    c.n = pick(1, 2);
-    c.h = pick(1, max_size);
-    c.w = pick(1, max_size);
-    c.kh = pick(1, 4);
-    c.kw = pick(1, 4);
-    c.p = ConvTranspose2dParams{.stride_h = pick(1, 3),
-                                .stride_w = pick(1, 3),
-                                .pad_top = pick(0, 2),
-                                .pad_bottom = pick(0, 2),
-                                .pad_left = pick(0, 2),
-                                .pad_right = pick(0, 2),
-                                .dilation_h = pick(1, 3),
-                                .dilation_w = pick(1, 3),
-                                .groups = groups};
-    const std::int64_t max_op_h = std::max(c.p.stride_h, c.p.dilation_h) - 1;
-    const std::int64_t max_op_w = std::max(c.p.stride_w, c.p.dilation_w) - 1;
-    const bool at_max = out.size() % 2 == 0;
-    c.p.output_padding_h = at_max ? max_op_h : pick(0, max_op_h);
-    c.p.output_padding_w = at_max ? max_op_w : pick(0, max_op_w);
-    try {
-      conv_transpose2d_output_shape(Shape{c.n, c.c_in, c.h, c.w},
-                                    Shape{c.c_in, c.c_out / groups, c.kh, c.kw}, Shape{}, c.p);
-    } catch (const std::invalid_argument&) {
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
+  return test::random_transposes(seed, count, max_size, /*max_pad=*/2,
+                                 /*output_padding_max_every_other=*/true);
 }
 
 using test::random_conv2ds;

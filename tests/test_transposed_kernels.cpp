@@ -83,52 +83,13 @@ constexpr double kArithmeticFactor = 1;
 
 // ---- random shapes ----
 
-struct RandomTranspose {
-  std::int64_t n, c_in, c_out, h, w, kh, kw;
-  ConvTranspose2dParams p;
-};
+using test::RandomTranspose;
 
-// Valid transposed convolutions with awkward sizes: padding up to 4 (so it can exceed
-// dilation * (k - 1) and crop the full scatter, the negative padding of zero insertion),
-// output_padding anywhere below max(stride, dilation) (including >= stride when dilation >
-// stride), strides larger than the kernel, groups up to 3.
+// Awkward sizes: padding up to 4, so it can exceed dilation * (k - 1) and crop the full scatter
+// (the negative padding of zero insertion).
 std::vector<RandomTranspose> random_transposes(std::uint64_t seed, int count, std::int64_t max_hw) {
-  std::mt19937_64 rng(seed);
-  auto pick = [&](std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
-  };
-  std::vector<RandomTranspose> out;
-  while (static_cast<int>(out.size()) < count) {
-    RandomTranspose c{};
-    const std::int64_t groups = pick(1, 3);
-    c.c_in = groups * pick(1, 3);
-    c.c_out = groups * pick(1, 3);
-    c.n = pick(1, 2);
-    c.h = pick(1, max_hw);
-    c.w = pick(1, max_hw);
-    c.kh = pick(1, 4);
-    c.kw = pick(1, 4);
-    ConvTranspose2dParams& p = c.p;
-    p.stride_h = pick(1, 3);
-    p.stride_w = pick(1, 3);
-    p.dilation_h = pick(1, 3);
-    p.dilation_w = pick(1, 3);
-    p.pad_top = pick(0, 4);
-    p.pad_bottom = pick(0, 4);
-    p.pad_left = pick(0, 4);
-    p.pad_right = pick(0, 4);
-    p.output_padding_h = pick(0, std::max(p.stride_h, p.dilation_h) - 1);
-    p.output_padding_w = pick(0, std::max(p.stride_w, p.dilation_w) - 1);
-    p.groups = groups;
-    try {
-      conv_transpose2d_output_shape(Shape{c.n, c.c_in, c.h, c.w},
-                                    Shape{c.c_in, c.c_out / groups, c.kh, c.kw}, Shape{}, p);
-    } catch (const std::invalid_argument&) {
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
+  return test::random_transposes(seed, count, max_hw, /*max_pad=*/4,
+                                 /*output_padding_max_every_other=*/false);
 }
 
 std::string describe(const RandomTranspose& c) {
