@@ -287,14 +287,17 @@ Pool2dParams random_avg_params(std::mt19937_64& rng) {
                       .count_include_pad = pick(0, 1) == 1};
 }
 
-// Small integers: every partial sum is exact in float, and a correctly rounded float division
-// of the exact sum equals the reference's double division rounded to float (the quotient of
-// two integers below 2^24 is never within 2^-53 of a float rounding boundary unless it is on
-// it), so every variant equals the reference exactly.
-TEST(PoolKernelsAvg, SmallIntegersEqualTheReference) {
-  std::mt19937_64 rng(7);
-  int tested = 0;
-  for (int trial = 0; trial < 300; ++trial) {
+// Valid average-pooling problems among `trials` random draws (random_avg_params and an input of
+// 1 x 2 x 1..14 x 1..40), each with the number of its draw (for per-trial seeds).
+struct AvgProblem {
+  int trial;
+  Pool2dParams p;
+  Shape x;
+};
+std::vector<AvgProblem> random_avg_problems(std::uint64_t seed, int trials) {
+  std::mt19937_64 rng(seed);
+  std::vector<AvgProblem> out;
+  for (int trial = 0; trial < trials; ++trial) {
     const Pool2dParams p = random_avg_params(rng);
     const Shape xs{1, 2, std::uniform_int_distribution<std::int64_t>(1, 14)(rng),
                    std::uniform_int_distribution<std::int64_t>(1, 40)(rng)};
@@ -303,7 +306,18 @@ TEST(PoolKernelsAvg, SmallIntegersEqualTheReference) {
     } catch (const std::invalid_argument&) {
       continue;
     }
-    ++tested;
+    out.push_back({trial, p, xs});
+  }
+  return out;
+}
+
+// Small integers: every partial sum is exact in float, and a correctly rounded float division
+// of the exact sum equals the reference's double division rounded to float (the quotient of
+// two integers below 2^24 is never within 2^-53 of a float rounding boundary unless it is on
+// it), so every variant equals the reference exactly.
+TEST(PoolKernelsAvg, SmallIntegersEqualTheReference) {
+  const std::vector<AvgProblem> problems = random_avg_problems(7, 300);
+  for (const auto& [trial, p, xs] : problems) {
     const Tensor<float> x = random_int_tensor<float>(xs, 500 + trial, -9, 9);
     const Tensor<float> want = ref::avg_pool2d(x, p);
     for (const AvgKernel& k : kAvgKernels) {
@@ -311,25 +325,15 @@ TEST(PoolKernelsAvg, SmallIntegersEqualTheReference) {
       ASSERT_TRUE(all_equal(run_avg(k, x, p), want));
     }
   }
-  EXPECT_GT(tested, 100);
+  EXPECT_GT(problems.size(), 100u);
 }
 
 // Real values: |y - y_ref| <= factor * eps * K * M with the reference's K * M for the two
 // separable variants, and the running sum's own scale (pool_kernels.hpp) for it.
 TEST(PoolKernelsAvg, RandomValuesWithinTheirBounds) {
-  std::mt19937_64 rng(8);
-  int tested = 0;
   const OpSpec& spec = find_op("avg_pool2d", Direction::forward);
-  for (int trial = 0; trial < 200; ++trial) {
-    const Pool2dParams p = random_avg_params(rng);
-    const Shape xs{1, 2, std::uniform_int_distribution<std::int64_t>(1, 14)(rng),
-                   std::uniform_int_distribution<std::int64_t>(1, 40)(rng)};
-    try {
-      pool2d_output_shape("avg_pool2d", xs, p);
-    } catch (const std::invalid_argument&) {
-      continue;
-    }
-    ++tested;
+  const std::vector<AvgProblem> problems = random_avg_problems(8, 200);
+  for (const auto& [trial, p, xs] : problems) {
     const Tensor<float> x = random_tensor<float>(xs, 900 + trial, -1, 3);
     const Tensor<double> xd = x.cast<double>();
     const Tensor<double> want = ref::avg_pool2d(xd, p);
@@ -347,7 +351,7 @@ TEST(PoolKernelsAvg, RandomValuesWithinTheirBounds) {
       }
     }
   }
-  EXPECT_GT(tested, 80);
+  EXPECT_GT(problems.size(), 80u);
 }
 
 // ---- the running sum on a long row ----
