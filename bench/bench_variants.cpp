@@ -6,6 +6,8 @@
 // problem's op that supports it (supports() == ""; a variant refusing the values at run time,
 // convlab::Unsupported, is reported as an error row with its reason) a benchmark
 //   <op>/<variant>/<set>:<layer>      e.g. conv2d/conv2d_winograd_f2x3/resnet50:res2_3x3
+// and, for a variant with a prepared form (Variant::prepare: its weights' work done once,
+// untimed, as for the `onednn` peer), <op>/<variant>+prepared/<set>:<layer>
 // (with --threads=N>1 Google Benchmark appends "/real_time": wall time is measured then)
 // followed by the peers. (The gemm op's variants are the steps of the GEMM core.)
 //
@@ -91,6 +93,25 @@ void register_variants(const Problem& p) {
           return [v, &p, &in, out] { v->run(p.params, in, *out); };
         },
         slow);
+    if (!v->prepare) continue;
+    // The same variant with its weights prepared once, untimed (Variant::prepare): what the
+    // `onednn` peer is timed as, on weights already reordered into its layouts.
+    register_problem_benchmark(
+        p, v->name + "+prepared",
+        [v, &p](benchmark::State& state) -> Body {
+          const TensorMap<float>& in = problem_inputs(p);
+          auto out = std::make_shared<TensorMap<float>>(problem_outputs(p));
+          Variant::PreparedRun run;
+          try {
+            run = v->prepare(p.params, in);
+            run(in, *out);
+          } catch (const std::exception& e) {
+            state.SkipWithError((v->name + "+prepared failed: " + e.what()).c_str());
+            return {};
+          }
+          return [run, &in, out] { run(in, *out); };
+        },
+        false);
   }
 }
 

@@ -31,6 +31,15 @@ struct Variant {
   // filled with NaN, so an element the variant forgets to write fails the comparison.
   std::function<void(const OpParams&, const TensorMap<float>& inputs, TensorMap<float>& outputs)>
       run;
+  // For a variant with work that depends on the weights alone (Winograd's U = G g G^T and its
+  // packing): that work done once, as an inference engine does when it loads a layer (and as
+  // the oneDNN peer is timed, on weights already in its layout). Returns a run for inputs
+  // whose weights ("w") are those given here; the other inputs may change between calls. Its
+  // outputs are bit-identical to run's (tests/test_registry_random.cpp). Empty for variants
+  // without such work. The benchmarks time it beside run, as "<name>+prepared".
+  using PreparedRun =
+      std::function<void(const TensorMap<float>& inputs, TensorMap<float>& outputs)>;
+  std::function<PreparedRun(const OpParams&, const TensorMap<float>& inputs)> prepare;
   // The K * M of the tolerance bound for each output element; empty means error_scale() of
   // reference/dispatch.hpp. Variants that do not compute a dot product of the original weights
   // (Winograd, SVD) declare how their error scales instead, measured and documented.

@@ -415,6 +415,65 @@ TEST(GemmDispatch, GemmIsTheFastestSerialStep) {
   ASSERT_EQ(std::memcmp(via_gemm.data(), via_step.data(), sizeof(float) * via_gemm.numel()), 0);
 }
 
+// A GemmPackedA is op(A) packed once: products through it are bit-identical to gemm() (same
+// kernel, same kc blocks), correct against the double reference, and the same packed A serves
+// several B. Shapes straddle the micro-panel heights (6, 14) and two kc blocks (K > 512).
+TEST(GemmPackedA, SameBitsAsGemmAndReusable) {
+  std::vector<Case> cases = {
+      {101, 67, 300, false, true, true, 1, 0, 2}, {14, 32, 1030, true, false, false, 3, 0, 0},
+      {15, 1, 7, false, false, false, 0, 2, 1},   {1, 45, 1, true, true, true, 0, 0, 0},
+      {64, 9, 800, true, false, true, 0, 5, 0},   {29, 100, 513, false, false, false, 0, 0, 3},
+  };
+  std::uint64_t seed = 16100;
+  for (Case& c : cases) {
+    c.integers = false;
+    c.seed = seed += 3;
+    SCOPED_TRACE(c.str());
+    const Data d = make_data(c);
+    const GemmPackedA packed(d.a.data(), d.lda, c.trans_a, c.M, c.K);
+    EXPECT_EQ(packed.M(), c.M);
+    EXPECT_EQ(packed.K(), c.K);
+    for (int use = 0; use < 2; ++use) {  // the packed A is read, never consumed
+      Tensor<float> via_packed = d.c0.clone(), via_gemm = d.c0.clone();
+      gemm(packed, problem(d, via_packed));
+      gemm(problem(d, via_gemm));
+      ASSERT_EQ(std::memcmp(via_packed.data(), via_gemm.data(),
+                            sizeof(float) * static_cast<std::size_t>(via_gemm.numel())),
+                0);
+    }
+    EXPECT_TRUE(run_and_check(
+        [](const GemmProblem& p) {
+          // Packs from p itself, so run_and_check's problem is the one multiplied.
+          gemm(GemmPackedA(p.A, p.lda, p.trans_a, p.M, p.K), p);
+        },
+        d));
+  }
+}
+
+TEST(GemmPackedA, RejectsMismatchedOrInvalidProblems) {
+  const std::vector<float> a(6 * 4, 1.0f), b(4 * 5, 1.0f);
+  std::vector<float> c(6 * 5, 0.0f);
+  const GemmPackedA packed(a.data(), 4, false, 6, 4);
+  GemmProblem p{.M = 6, .N = 5, .K = 4, .B = b.data(), .ldb = 5, .C = c.data(), .ldc = 5};
+  p.K = 3;
+  EXPECT_THROW(
+      {
+        try {
+          gemm(packed, p);
+        } catch (const std::invalid_argument& e) {
+          EXPECT_NE(std::string(e.what()).find("packed as 6 x 4"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      std::invalid_argument);
+  p.K = 4;
+  p.ldb = 4;  // < N
+  EXPECT_THROW(gemm(packed, p), std::invalid_argument);
+  EXPECT_THROW(gemm(GemmPackedA(), GemmProblem{}), std::invalid_argument);
+  EXPECT_THROW(GemmPackedA(a.data(), 3, false, 6, 4), std::invalid_argument);  // lda < K
+  EXPECT_THROW(GemmPackedA(nullptr, 4, false, 6, 4), std::invalid_argument);
+}
+
 // Restores the OpenMP thread count on scope exit.
 struct ThreadCount {
   int saved = omp_get_max_threads();

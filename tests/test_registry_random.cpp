@@ -82,6 +82,26 @@ TEST_P(RegistryRandom, WithinToleranceAndThreadIndependent) {
   EXPECT_GE(ran, 10) << v.name << " ran on too few random problems; first refusal: " << refused;
 }
 
+// A variant's prepared form (Variant::prepare: the weights' work done once) gives run's bits.
+TEST_P(RegistryRandom, PreparedFormGivesRunsBits) {
+  const Variant& v = *find_variant(GetParam());
+  if (!v.prepare) GTEST_SKIP() << v.name << " has no prepared form";
+  const OpSpec& spec = find_op(v.op, v.direction);
+  omp_set_num_threads(1);
+  int ran = 0;
+  for (const Case& c : problems(spec)) {
+    SCOPED_TRACE(describe_problem(c));
+    const Outcome run = run_variant_on_case(v, c);
+    if (run.status == Status::skipped) continue;
+    ++ran;
+    const Outcome prepared = run_variant_on_case(v, c, /*prepared=*/true);
+    ASSERT_EQ(prepared.status, Status::passed) << describe_failure(c, v.name, prepared);
+    ASSERT_TRUE(bit_identical(run.outputs, prepared.outputs))
+        << v.name << ": the prepared form gives different bits than run";
+  }
+  EXPECT_GE(ran, 10) << v.name << " ran on too few random problems";
+}
+
 std::vector<std::string> variant_names() {
   std::vector<std::string> names;
   for (const Variant& v : registry()) names.push_back(v.name);

@@ -9,8 +9,12 @@
 
 namespace convlab {
 
-Outcome run_variant_on_case(const Variant& variant, const Case& c) {
+Outcome run_variant_on_case(const Variant& variant, const Case& c, bool prepared) {
   Outcome o;
+  if (prepared && !variant.prepare) {
+    o.reason = variant.name + " has no prepared form";
+    return o;
+  }
   ShapeMap shapes;
   for (const auto& [name, t] : c.inputs) shapes[name] = t.shape();
   if (std::string why = variant.supports(c.params, shapes); !why.empty()) {
@@ -25,7 +29,11 @@ Outcome run_variant_on_case(const Variant& variant, const Case& c) {
     outputs[name] = Tensor<float>::full(shape, std::numeric_limits<float>::quiet_NaN());
   }
   try {
-    variant.run(c.params, inputs, outputs);
+    if (prepared) {
+      variant.prepare(c.params, inputs)(inputs, outputs);
+    } else {
+      variant.run(c.params, inputs, outputs);
+    }
   } catch (const Unsupported& e) {
     o.status = Status::skipped;
     o.reason = e.what();

@@ -27,8 +27,9 @@ struct Outcome {
 // Runs `variant` on case `c`: asks supports() (a refusal is a skip with its reason), converts
 // the inputs to float, allocates every output filled with NaN, runs, and compares with the
 // case's expected outputs using the variant's tolerance factor. An exception thrown by the
-// variant is a failure that quotes it.
-Outcome run_variant_on_case(const Variant& variant, const Case& c);
+// variant is a failure that quotes it. prepared: run through variant.prepare (its weights
+// prepared from this case's inputs) instead of variant.run; a variant without prepare skips.
+Outcome run_variant_on_case(const Variant& variant, const Case& c, bool prepared = false);
 
 // Per-op totals of a verification run.
 struct OpSummary {

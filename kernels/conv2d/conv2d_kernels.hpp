@@ -30,6 +30,7 @@
 //    block whose other outputs see a lot of it, gets their error.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/params.hpp"
@@ -89,10 +90,17 @@ inline constexpr double kConv2dDepthwiseVcToleranceFactor = kDotProductTolerance
 
 // ---- Winograd (3x3, stride 1, dilation 1) ----
 
+// A conv2d whose weights were prepared once (Variant::prepare): y from x and b.
+using Conv2dPreparedRun =
+    std::function<void(const Tensor<float>& x, const Tensor<float>& b, Tensor<float>& y)>;
+
 // F(2x2, 3x3): 4x4 input tiles, 16 elementwise products per 4 outputs instead of 36.
 void conv2d_winograd_f2x3(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                           const Conv2dParams& p, Tensor<float>& y);
 std::string conv2d_winograd_f2x3_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
+// U = G g G^T transformed and packed from w once; x only gives the shapes to check.
+Conv2dPreparedRun conv2d_winograd_f2x3_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                               const Tensor<float>& b, const Conv2dParams& p);
 // Error model {kernel_max, tile 2}. Measured max |y - y_ref| / (eps K M) (tests,
 // Conv2dKernelsAccuracy and the three_by_three group): 0.00067 on 64 -> 64 channels at 56x56
 // (0.0013 with the plain M), 0.14 over 1500 random 3x3 problems with C_in 1-2, 0.18 over the
@@ -105,6 +113,8 @@ inline constexpr Conv2dErrorModel kConv2dWinogradF2x3ErrorModel{.kernel_max = tr
 void conv2d_winograd_f4x3(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                           const Conv2dParams& p, Tensor<float>& y);
 std::string conv2d_winograd_f4x3_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
+Conv2dPreparedRun conv2d_winograd_f4x3_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                               const Tensor<float>& b, const Conv2dParams& p);
 // Error model {kernel_max, tile 4}. Measured max |y - y_ref| / (eps K M) (tests,
 // Conv2dKernelsAccuracy and the three_by_three group): 0.014 on 64 -> 64 channels at 56x56
 // (0.031 with the plain M), 2.5 over 1500 random 3x3 problems with C_in 1-2, 0.77 over the

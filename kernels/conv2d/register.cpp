@@ -52,6 +52,22 @@ TensorMap<double> conv2d_model_error_scale(const Conv2dErrorModel& model, const 
   return scale;
 }
 
+// Variant::prepare from a conv2d variant's prepare function.
+using Conv2dPrepare = Conv2dPreparedRun (*)(const Tensor<float>&, const Tensor<float>&,
+                                            const Tensor<float>&, const Conv2dParams&);
+auto conv2d_prepare(Conv2dPrepare prepare) {
+  return [prepare](const OpParams& params, const TensorMap<float>& in) -> Variant::PreparedRun {
+    const Conv2dParams& p = std::get<Conv2dParams>(params);
+    const auto b = in.find("b");
+    const Tensor<float> none;
+    Conv2dPreparedRun run = prepare(in.at("x"), in.at("w"), b == in.end() ? none : b->second, p);
+    return [run](const TensorMap<float>& in, TensorMap<float>& out) {
+      const auto b = in.find("b");
+      run(in.at("x"), b == in.end() ? Tensor<float>() : b->second, out.at("y"));
+    };
+  };
+}
+
 // A registry entry for one kernels/conv2d/ variant.
 Variant conv2d_variant(std::string name, std::string parent, std::string description,
                        Conv2dKernel kernel, Conv2dSupports supports, double factor,
@@ -126,6 +142,7 @@ void add_conv2d_variants(std::vector<Variant>& all) {
       conv2d_winograd_f2x3_supports, kConv2dWinogradF2x3ToleranceFactor,
       "transforms mix a kernel's weights and a tile's inputs; measured, see conv2d_kernels.hpp",
       kConv2dWinogradF2x3ErrorModel));
+  all.back().prepare = conv2d_prepare(conv2d_winograd_f2x3_prepare);
   all.push_back(conv2d_variant(
       "conv2d_winograd_f4x3", "conv2d_winograd_f2x3",
       "Winograd F(4x4,3x3): 36 products per 4x4 outputs instead of 144", conv2d_winograd_f4x3,
@@ -133,6 +150,7 @@ void add_conv2d_variants(std::vector<Variant>& all) {
       "larger transform coefficients (up to 8, 1/24); measured, see conv2d_kernels.hpp",
       kConv2dWinogradF4x3ErrorModel));
   all.back().exact_on_integers = false;  // G holds 1/6 and 1/24
+  all.back().prepare = conv2d_prepare(conv2d_winograd_f4x3_prepare);
   Variant rank1 = conv2d_variant("conv2d_separable_rank1", "conv2d_direct_vc",
                                  "rank-1 kernels u v^T as a vertical then a horizontal 1-D pass",
                                  conv2d_separable_rank1, conv2d_separable_rank1_supports,

@@ -66,4 +66,9 @@ void conv2d_winograd_f2x3(const Tensor<float>& x, const Tensor<float>& w, const 
   winograd_detail::run<F2x3>(g, x, w, b, y);
 }
 
+Conv2dPreparedRun conv2d_winograd_f2x3_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                               const Tensor<float>& b, const Conv2dParams& p) {
+  return winograd_detail::prepare<F2x3>("conv2d_winograd_f2x3", x, w, b, p);
+}
+
 }  // namespace convlab

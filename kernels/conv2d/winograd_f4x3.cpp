@@ -77,4 +77,9 @@ void conv2d_winograd_f4x3(const Tensor<float>& x, const Tensor<float>& w, const 
   winograd_detail::run<F4x3>(g, x, w, b, y);
 }
 
+Conv2dPreparedRun conv2d_winograd_f4x3_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                               const Tensor<float>& b, const Conv2dParams& p) {
+  return winograd_detail::prepare<F4x3>("conv2d_winograd_f4x3", x, w, b, p);
+}
+
 }  // namespace convlab

@@ -14,6 +14,8 @@ namespace convlab::gemm_detail {
 // Throws std::invalid_argument "<op>: <argument> must be ..., got <value>" for an invalid
 // problem (see gemm.hpp for the rules).
 void check_problem(std::string_view op, const GemmProblem& p);
+// The part of check_problem about op(A) alone: M, K and A, lda, trans_a.
+void check_a(std::string_view op, const GemmProblem& p);
 
 // A 64-byte aligned scratch area of at least `floats` floats, owned by the calling thread and
 // reused by later calls (slot 0: the packed B panel, slot 1: the packed A block). Defined in
@@ -34,9 +36,12 @@ inline constexpr GemmTiling kPackedAvx512Tiling{
     .mr = 14, .nr = 32, .mc = 168, .kc = 512, .nc = 2048};
 
 // The packed Vc and AVX-512 steps run with `threads` OpenMP threads (1: no parallel region).
-// The result does not depend on `threads`. The AVX-512 one must only be called when
-// cpu_has_avx512() is true.
-void packed_vc_6x16_run(const GemmProblem& p, int threads);
-void packed_avx512_14x32_run(const GemmProblem& p, int threads);
+// The result does not depend on `threads`. The AVX-512 ones must only be called when
+// cpu_has_avx512() is true. a_whole: op(A) already packed by the step's *_pack_a (p.A unread).
+void packed_vc_6x16_run(const GemmProblem& p, int threads, const float* a_whole = nullptr);
+void packed_avx512_14x32_run(const GemmProblem& p, int threads, const float* a_whole = nullptr);
+// All of op(A) into dst (round_up(M, MR) * K floats) in the step's micro-panel order.
+void packed_vc_6x16_pack_a(const GemmProblem& p, float* dst);
+void packed_avx512_14x32_pack_a(const GemmProblem& p, float* dst);
 
 }  // namespace convlab::gemm_detail

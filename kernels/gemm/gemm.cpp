@@ -39,20 +39,26 @@ bool overlap(Range a, Range b) {
 
 }  // namespace
 
-void check_problem(std::string_view op, const GemmProblem& p) {
+void check_a(std::string_view op, const GemmProblem& p) {
   if (p.M < 1) fail(op, "M must be >= 1, got ", p.M);
-  if (p.N < 1) fail(op, "N must be >= 1, got ", p.N);
   if (p.K < 1) fail(op, "K must be >= 1, got ", p.K);
   if (p.A == nullptr) fail(op, "A is null");
+  // Stored shape: A is M x K (K x M when trans_a).
+  const std::int64_t a_cols = p.trans_a ? p.M : p.K;
+  if (p.lda < a_cols) {
+    fail(op, "lda must be >= ", p.trans_a ? "M" : "K", " = ", a_cols, " (the row width of A",
+         p.trans_a ? ", stored K x M" : "", "), got ", p.lda);
+  }
+}
+
+void check_problem(std::string_view op, const GemmProblem& p) {
+  check_a(op, p);
+  if (p.N < 1) fail(op, "N must be >= 1, got ", p.N);
   if (p.B == nullptr) fail(op, "B is null");
   if (p.C == nullptr) fail(op, "C is null");
   // Stored shapes: A is M x K (K x M when trans_a), B is K x N (N x K when trans_b).
   const std::int64_t a_rows = p.trans_a ? p.K : p.M, a_cols = p.trans_a ? p.M : p.K;
   const std::int64_t b_rows = p.trans_b ? p.N : p.K, b_cols = p.trans_b ? p.K : p.N;
-  if (p.lda < a_cols) {
-    fail(op, "lda must be >= ", p.trans_a ? "M" : "K", " = ", a_cols, " (the row width of A",
-         p.trans_a ? ", stored K x M" : "", "), got ", p.lda);
-  }
   if (p.ldb < b_cols) {
     fail(op, "ldb must be >= ", p.trans_b ? "K" : "N", " = ", b_cols, " (the row width of B",
          p.trans_b ? ", stored N x K" : "", "), got ", p.ldb);
@@ -111,6 +117,40 @@ void gemm(const GemmProblem& p) {
     gemm_packed_avx512_14x32(p);
   } else {
     gemm_packed_vc_6x16(p);
+  }
+}
+
+GemmPackedA::GemmPackedA(const float* A, std::int64_t lda, bool trans_a, std::int64_t M,
+                         std::int64_t K)
+    : M_(M), K_(K), avx512_(cpu_has_avx512()) {
+  const GemmProblem p{.M = M, .N = 1, .K = K, .A = A, .lda = lda, .trans_a = trans_a};
+  gemm_detail::check_a("GemmPackedA", p);
+  const GemmTiling& t = avx512_ ? gemm_detail::kPackedAvx512Tiling : gemm_detail::kPackedVcTiling;
+  panels_.resize(static_cast<std::size_t>((M + t.mr - 1) / t.mr * t.mr * K));
+  if (avx512_) {
+    gemm_detail::packed_avx512_14x32_pack_a(p, panels_.data());
+  } else {
+    gemm_detail::packed_vc_6x16_pack_a(p, panels_.data());
+  }
+}
+
+void gemm(const GemmPackedA& a, const GemmProblem& p) {
+  if (a.empty()) throw std::invalid_argument("gemm(GemmPackedA): the packed A is empty");
+  if (p.M != a.M() || p.K != a.K()) {
+    std::ostringstream os;
+    os << "gemm(GemmPackedA): the problem is M x K = " << p.M << " x " << p.K
+       << " but A was packed as " << a.M() << " x " << a.K();
+    throw std::invalid_argument(os.str());
+  }
+  GemmProblem q = p;  // validated with the packed panels standing for A
+  q.A = a.panels_.data();
+  q.lda = a.K();
+  q.trans_a = false;
+  gemm_detail::check_problem("gemm(GemmPackedA)", q);
+  if (a.avx512_) {
+    gemm_detail::packed_avx512_14x32_run(q, 1, q.A);
+  } else {
+    gemm_detail::packed_vc_6x16_run(q, 1, q.A);
   }
 }
 

@@ -62,6 +62,32 @@ void gemm_threaded(const GemmProblem& p);
 // this one; they parallelize over their own independent work (batch, channel blocks).
 void gemm(const GemmProblem& p);
 
+// op(A) packed once into the micro-panels of the step gemm() runs, for an A that many products
+// share (a layer's transformed weights). Packing reads and writes each element of A once per
+// product; when N is small (Winograd's per-position products over a few dozen tiles) that
+// costs as much as the multiplication, and a GemmPackedA pays it once. Holds
+// round_up(M, mr) * K floats.
+class GemmPackedA {
+ public:
+  GemmPackedA() = default;
+  // op(A) is M x K: A stored M x K, or K x M when trans_a, with row stride lda (validated like
+  // a GemmProblem; throws std::invalid_argument naming the argument).
+  GemmPackedA(const float* A, std::int64_t lda, bool trans_a, std::int64_t M, std::int64_t K);
+  std::int64_t M() const { return M_; }
+  std::int64_t K() const { return K_; }
+  bool empty() const { return panels_.empty(); }
+
+ private:
+  friend void gemm(const GemmPackedA& a, const GemmProblem& p);
+  std::vector<float> panels_;
+  std::int64_t M_ = 0, K_ = 0;
+  bool avx512_ = false;  // packed for gemm_packed_avx512_14x32 (else gemm_packed_vc_6x16)
+};
+
+// C (M x N) (+)= op(A) op(B) with op(A) from `a` (p.M and p.K must equal a.M() and a.K(); p.A,
+// p.lda and p.trans_a are ignored): the same step as gemm(), and the same result bit for bit.
+void gemm(const GemmPackedA& a, const GemmProblem& p);
+
 // C (M x N) += A (M x K) B^T through gemm(), B stored N x K, all rows contiguous: a convolution's
 // weight gradient dy col^T from its im2col (vol2col) buffer col, N = rows of col, K = positions.
 inline void gemm_add_abt(const float* A, const float* B, std::int64_t M, std::int64_t N,

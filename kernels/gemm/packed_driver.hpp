@@ -133,6 +133,17 @@ void pack_b(const GemmProblem& p, std::int64_t pc, std::int64_t jc, std::int64_t
   }
 }
 
+// All of op(A), packed once for gemm(const GemmPackedA&, ...): for each kc block of K (pc =
+// 0, kc, ...), every MR-row micro-panel of op(A) in turn, so the block that packed_gemm would
+// pack for (ic, pc) starts at pc * round_up(M, MR) + ic * kb, whatever mc is.
+template <std::int64_t MR>
+void pack_a_whole(const GemmProblem& p, std::int64_t kc, float* dst) {
+  const std::int64_t rows = round_up(p.M, MR);
+  for (std::int64_t pc = 0; pc < p.K; pc += kc) {
+    pack_a<MR>(p, 0, pc, p.M, min_i64(kc, p.K - pc), dst + pc * rows);
+  }
+}
+
 // One mb x nb block of C from a packed A block and a packed B panel.
 template <class Kernel>
 void macro_kernel(const float* a_pack, const float* b_pack, float* c, std::int64_t ldc,
@@ -148,8 +159,10 @@ void macro_kernel(const float* a_pack, const float* b_pack, float* c, std::int64
 
 // C (+)= op(A) op(B) with tiling t. threads > 1 splits the row blocks of C (and the packing of
 // each B panel) over an OpenMP team; each block of C is still computed by exactly one thread.
+// a_whole: op(A) already packed by pack_a_whole<MR> with t.kc (p.A is then not read), or null.
 template <class Kernel>
-void packed_gemm(const GemmProblem& p, const GemmTiling& t, int threads) {
+void packed_gemm(const GemmProblem& p, const GemmTiling& t, int threads,
+                 const float* a_whole = nullptr) {
   constexpr std::int64_t MR = Kernel::MR, NR = Kernel::NR;
   const std::int64_t kc = t.kc, nc = t.nc;
   // With threads, shrink the row block so every thread gets one; this does not change results.
@@ -162,6 +175,11 @@ void packed_gemm(const GemmProblem& p, const GemmTiling& t, int threads) {
   auto row_block = [&](std::int64_t ic, std::int64_t jc, std::int64_t pc, std::int64_t nb,
                        std::int64_t kb, bool add_c) {
     const std::int64_t mb = min_i64(mc, p.M - ic);
+    if (a_whole != nullptr) {
+      const float* a_pack = a_whole + pc * round_up(p.M, MR) + ic * kb;
+      macro_kernel<Kernel>(a_pack, b_pack, p.C + ic * p.ldc + jc, p.ldc, mb, nb, kb, add_c);
+      return;
+    }
     float* a_pack = scratch(1, a_floats);
     pack_a<MR>(p, ic, pc, mb, kb, a_pack);
     macro_kernel<Kernel>(a_pack, b_pack, p.C + ic * p.ldc + jc, p.ldc, mb, nb, kb, add_c);
