@@ -178,6 +178,9 @@ inline constexpr Conv2dErrorModel kConv2dSeparableSvdR3ErrorModel{.kernel_max = 
 void conv2d_im2col_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                         const Conv2dParams& p, Tensor<float>& y);
 std::string conv2d_im2col_gemm_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
+// Prepared form: the weights of each group packed for the GEMM once.
+Conv2dPreparedRun conv2d_im2col_gemm_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                             const Tensor<float>& b, const Conv2dParams& p);
 // gemm() sums each element as a float dot product (in blocks of k), onto C prefilled with
 // the bias: K terms in some order, the plain bound.
 inline constexpr double kConv2dIm2colGemmToleranceFactor = kDotProductToleranceFactor;
@@ -186,6 +189,9 @@ inline constexpr double kConv2dIm2colGemmToleranceFactor = kDotProductToleranceF
 void conv2d_1x1_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                      const Conv2dParams& p, Tensor<float>& y);
 std::string conv2d_1x1_gemm_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
+// Prepared form: the weights of each group packed for the GEMM once.
+Conv2dPreparedRun conv2d_1x1_gemm_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                          const Tensor<float>& b, const Conv2dParams& p);
 inline constexpr double kConv2d1x1GemmToleranceFactor =
     kDotProductToleranceFactor;  // one GEMM dot product per output
 
@@ -194,6 +200,9 @@ inline constexpr double kConv2d1x1GemmToleranceFactor =
 void conv2d_grouped_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                          const Conv2dParams& p, Tensor<float>& y);
 std::string conv2d_grouped_gemm_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
+// Prepared form: the weights of each group packed for the GEMM once.
+Conv2dPreparedRun conv2d_grouped_gemm_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                              const Tensor<float>& b, const Conv2dParams& p);
 inline constexpr double kConv2dGroupedGemmToleranceFactor =
     kDotProductToleranceFactor;  // one GEMM dot product per output
 

@@ -128,14 +128,17 @@ void add_conv2d_variants(std::vector<Variant>& all) {
                                "im2col buffer per sample and group, then the GEMM core",
                                conv2d_im2col_gemm, conv2d_im2col_gemm_supports,
                                kConv2dIm2colGemmToleranceFactor, gemm_reason));
+  all.back().prepare = conv2d_prepare(conv2d_im2col_gemm_prepare);
   all.push_back(conv2d_variant("conv2d_1x1_gemm", "conv2d_im2col_gemm",
                                "1x1 kernel: the input already is the GEMM's B matrix",
                                conv2d_1x1_gemm, conv2d_1x1_gemm_supports,
                                kConv2d1x1GemmToleranceFactor, gemm_reason));
+  all.back().prepare = conv2d_prepare(conv2d_1x1_gemm_prepare);
   all.push_back(conv2d_variant("conv2d_grouped_gemm", "conv2d_im2col_gemm",
                                "one GEMM per group over the whole batch", conv2d_grouped_gemm,
                                conv2d_grouped_gemm_supports, kConv2dGroupedGemmToleranceFactor,
                                gemm_reason));
+  all.back().prepare = conv2d_prepare(conv2d_grouped_gemm_prepare);
   all.push_back(conv2d_variant(
       "conv2d_winograd_f2x3", "conv2d_im2col_gemm",
       "Winograd F(2x2,3x3): 16 products per 2x2 outputs instead of 36", conv2d_winograd_f2x3,

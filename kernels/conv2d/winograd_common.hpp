@@ -35,7 +35,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +44,7 @@
 
 #include "kernels/conv2d/conv2d_common.hpp"
 #include "kernels/conv2d/conv2d_kernels.hpp"
+#include "kernels/conv2d/prepared.hpp"
 #include "kernels/gemm/gemm.hpp"
 
 namespace convlab::winograd_detail {
@@ -187,15 +187,6 @@ TransformedWeights transform_weights(const Tensor<float>& w, std::int64_t groups
   return t;
 }
 
-// A buffer of at least n floats owned by the calling thread and reused by later calls (fresh
-// pages cost a fault each: on a layer run thousands of times, more than the arithmetic).
-inline float* scratch(int slot, std::size_t n) {
-  thread_local std::vector<float> buffers[5];
-  std::vector<float>& b = buffers[slot];
-  if (b.size() < n) b.resize(n);
-  return b.data();
-}
-
 // The convolution with the weights already transformed (transform_weights<T>).
 template <class T>
 void run_transformed(const Geometry& g, const TransformedWeights& U, const Tensor<float>& x,
@@ -217,6 +208,7 @@ void run_transformed(const Geometry& g, const TransformedWeights& U, const Tenso
       std::clamp<std::int64_t>(std::max((1 << 20) / row_bytes, (64 + twp - 1) / twp), 1, th);
   const std::int64_t S = R * twp;  // tile slots per chunk: the N of the GEMMs
 
+  using conv2d_detail::scratch;
   float* const V = scratch(0, static_cast<std::size_t>(P * g.C_in_g * S));
   float* const Mt = scratch(1, static_cast<std::size_t>(P * g.C_out_g * S));
   float* const band = scratch(2, static_cast<std::size_t>(a * band_w));
@@ -339,21 +331,15 @@ void run(const Geometry& g, const Tensor<float>& x, const Tensor<float>& w, cons
   run_transformed<T>(g, transform_weights<T>(w, g.groups), x, b, y);
 }
 
-// Variant::prepare for a Winograd variant: the weights transformed and packed once, then
-// checked against every call's x, b and y exactly as the variant itself checks them.
+// Variant::prepare for a Winograd variant: the weights transformed and packed once.
 template <class T>
 Conv2dPreparedRun prepare(std::string_view variant, const Tensor<float>& x, const Tensor<float>& w,
                           const Tensor<float>& b, const Conv2dParams& p) {
-  conv2d_output_shape(x.shape(), w.shape(), b.shape(), p);  // throws on inconsistent shapes
-  if (const std::string why = supports(p, x.shape(), w.shape()); !why.empty()) {
-    throw std::invalid_argument(std::string(variant) + ": unsupported problem: " + why);
-  }
-  auto u = std::make_shared<const TransformedWeights>(transform_weights<T>(w, p.groups));
-  return [variant, u, w, p](const Tensor<float>& x, const Tensor<float>& b, Tensor<float>& y) {
-    const Geometry g =
-        conv2d_detail::geometry(variant, x, w, b, p, y, supports(p, x.shape(), w.shape()));
-    run_transformed<T>(g, *u, x, b, y);
-  };
+  return conv2d_detail::prepare_with(
+      variant, supports, x, w, b, p, [&w, &p] { return transform_weights<T>(w, p.groups); },
+      [](const Geometry& g, const TransformedWeights& u, const Tensor<float>& x,
+         const Tensor<float>&, const Tensor<float>& b,
+         Tensor<float>& y) { run_transformed<T>(g, u, x, b, y); });
 }
 
 }  // namespace convlab::winograd_detail
