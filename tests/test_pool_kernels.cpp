@@ -49,11 +49,24 @@ struct AvgKernel {
   const char* name;
   AvgFn run;
 };
-const MaxKernel kMaxKernels[] = {{"max_pool2d_separable", max_pool2d_separable},
-                                 {"max_pool2d_vc", max_pool2d_vc}};
-const AvgKernel kAvgKernels[] = {{"avg_pool2d_separable", avg_pool2d_separable},
-                                 {"avg_pool2d_vc", avg_pool2d_vc},
-                                 {"avg_pool2d_running_sum", avg_pool2d_running_sum}};
+// The AVX-512 variants join where the CPU runs them (their supports() refuses elsewhere).
+const std::vector<MaxKernel> kMaxKernels = [] {
+  std::vector<MaxKernel> k{{"max_pool2d_separable", max_pool2d_separable},
+                           {"max_pool2d_vc", max_pool2d_vc}};
+  if (max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 1, 1}).empty()) {
+    k.push_back({"max_pool2d_avx512", max_pool2d_avx512});
+  }
+  return k;
+}();
+const std::vector<AvgKernel> kAvgKernels = [] {
+  std::vector<AvgKernel> k{{"avg_pool2d_separable", avg_pool2d_separable},
+                           {"avg_pool2d_vc", avg_pool2d_vc},
+                           {"avg_pool2d_running_sum", avg_pool2d_running_sum}};
+  if (avg_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 1, 1}).empty()) {
+    k.push_back({"avg_pool2d_avx512", avg_pool2d_avx512});
+  }
+  return k;
+}();
 
 struct MaxOut {
   Tensor<float> y, indices;
@@ -268,6 +281,55 @@ TEST(PoolKernelsMaxTies, NanAndMinusInfinity) {
   }
 }
 
+// Widths around the vector widths (1, 7, 15, 16, 17, 33), strides 1-3 (every load path),
+// ceil_mode and asymmetric padding, on values from {-1, 0, 1, NaN, -inf}: windows of only
+// -inf, only padding and -inf, several NaNs. Values equal the reference's (NaN where it has
+// NaN) and indices exactly.
+TEST(PoolKernelsMaxTies, NanAndMinusInfinityAtVectorEdges) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const float pool[] = {-1, 0, 1, nan, -inf, -inf};
+  std::mt19937_64 rng(20261207);
+  const auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  const std::int64_t widths[] = {1, 7, 15, 16, 17, 33};
+  int tested = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::int64_t kh = pick(1, 3), kw = pick(1, 3);
+    const Pool2dParams p{.kernel_h = kh,
+                         .kernel_w = kw,
+                         .stride_h = pick(1, 2),
+                         .stride_w = pick(1, 3),
+                         .pad_top = pick(0, kh / 2),
+                         .pad_bottom = pick(0, kh / 2),
+                         .pad_left = pick(0, kw / 2),
+                         .pad_right = pick(0, kw / 2),
+                         .dilation_w = pick(1, 2),
+                         .ceil_mode = pick(0, 1) == 1};
+    const Shape xs{1, 2, pick(1, 6), widths[pick(0, 5)]};
+    try {
+      pool2d_output_shape("max_pool2d", xs, p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++tested;
+    Tensor<float> x(xs);
+    for (float& v : x.values()) v = pool[pick(0, 5)];
+    const ref::MaxPool2dResult<float> want = ref::max_pool2d(x, p);
+    for (const MaxKernel& k : kMaxKernels) {
+      SCOPED_TRACE(std::string(k.name) + " trial " + std::to_string(trial) + " x " + xs.str());
+      const MaxOut r = run_max(k, x, p);
+      for (std::int64_t i = 0; i < r.y.numel(); ++i) {
+        const float w = want.output[i];
+        ASSERT_TRUE(std::isnan(w) ? std::isnan(r.y[i]) : r.y[i] == w) << "element " << i;
+        ASSERT_EQ(r.indices[i], static_cast<float>(want.indices[i])) << "element " << i;
+      }
+    }
+  }
+  EXPECT_GT(tested, 150);
+}
+
 // ---- average pooling on random problems ----
 
 Pool2dParams random_avg_params(std::mt19937_64& rng) {
@@ -410,6 +472,11 @@ TEST(PoolKernelsRefusals, ReasonsAndErrors) {
   EXPECT_NE(big.find("16777216"), std::string::npos) << big;
   EXPECT_NE(big.find("4097 x 4097"), std::string::npos) << big;
   EXPECT_EQ(max_pool2d_indices_supports(Pool2dParams{}, Shape{1, 1, 4096, 4096}), "");
+  // The AVX-512 variants refuse only CPUs without AVX-512F, naming the variant that runs there.
+  const std::string cpu = max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 8, 8});
+  EXPECT_TRUE(cpu.empty() || cpu.find("max_pool2d_vc") != std::string::npos) << cpu;
+  EXPECT_EQ(cpu.empty(), avg_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 8, 8}).empty());
+  EXPECT_NE(max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 4097, 4097}), "");
   // A wrong output shape names the variant and the tensor.
   Tensor<float> wrong(Shape{1, 1, 4, 3}), idx(Shape{1, 1, 4, 4});
   expect_error([&] { max_pool2d_vc(x, Pool2dParams{}, wrong, idx); }, {"max_pool2d_vc", "y"});
@@ -418,10 +485,11 @@ TEST(PoolKernelsRefusals, ReasonsAndErrors) {
   expect_error([&] { avg_pool2d_separable(x, Pool2dParams{.kernel_h = 9}, y); },
                {"avg_pool2d", "kernel_h"});
   // The registry entries: every one of this folder's variants is registered under its op.
-  for (const char* name : {"max_pool2d_separable", "max_pool2d_vc", "avg_pool2d_separable",
-                           "avg_pool2d_vc", "avg_pool2d_running_sum", "global_avg_pool2d_vc",
-                           "max_unpool2d_scatter", "upsample2d_vc", "global_avg_pool2d_backward_vc",
-                           "max_unpool2d_backward_gather", "upsample2d_backward_vc"}) {
+  for (const char* name :
+       {"max_pool2d_separable", "max_pool2d_vc", "avg_pool2d_separable", "avg_pool2d_vc",
+        "avg_pool2d_running_sum", "global_avg_pool2d_vc", "max_unpool2d_scatter", "upsample2d_vc",
+        "global_avg_pool2d_backward_vc", "max_unpool2d_backward_gather", "upsample2d_backward_vc",
+        "max_pool2d_avx512", "avg_pool2d_avx512"}) {
     const Variant* v = find_variant(name);
     ASSERT_NE(v, nullptr) << name;
     EXPECT_FALSE(v->tolerance_reason.empty()) << name;

@@ -45,6 +45,13 @@ void max_pool2d_separable(const Tensor<float>& x, const Pool2dParams& p, Tensor<
 // The same two passes with Vc vectors along the output width.
 void max_pool2d_vc(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>& y,
                    Tensor<float>& indices);
+// The window straight from x in the reference's row-major tap order, 16 output columns per
+// AVX-512 vector (masked loads, even/odd permutes for stride 2, gathers beyond). Every
+// parameter; supports() refuses CPUs without AVX-512F (and planes max_pool2d_indices_supports
+// refuses).
+std::string max_pool2d_avx512_supports(const Pool2dParams& p, const Shape& x);
+void max_pool2d_avx512(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>& y,
+                       Tensor<float>& indices);
 // A selection: exact. 1 is the smallest factor of the policy; any error at all fails.
 inline constexpr double kMaxPool2dToleranceFactor = 1;
 
@@ -59,6 +66,15 @@ void avg_pool2d_vc(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>&
 // roundings of partial sums bounded by the window's sum of |x|, plus the division and the
 // rounding of the inputs: below (kernel_h * kernel_w + 1) * u * M, half the bound of factor 1.
 inline constexpr double kAvgPool2dSeparableToleranceFactor = 1;
+
+// The window's sum straight from x, 16 output columns per AVX-512 vector (rows summed first for
+// stride 2; lanes along the window for a single output column), then the reference's divisor.
+// supports() refuses CPUs without AVX-512F only.
+std::string avg_pool2d_avx512_supports(const Pool2dParams& p, const Shape& x);
+void avg_pool2d_avx512(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>& y);
+// kernel_h * kernel_w float terms in any order: at most K - 1 roundings of partial sums bounded
+// by the window's sum of |x|, plus the division: within (K + 1) * u * M, as the separable sums.
+inline constexpr double kAvgPool2dAvx512ToleranceFactor = kAvgPool2dSeparableToleranceFactor;
 
 // Running (sliding) sums along the rows, then along the columns, restarted from a direct sum
 // of the window every `restart` outputs along each axis, so the work per output is about

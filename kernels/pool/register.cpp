@@ -8,21 +8,27 @@ namespace {
 using MaxPoolKernel = void (*)(const Tensor<float>&, const Pool2dParams&, Tensor<float>&,
                                Tensor<float>&);
 using AvgPoolKernel = void (*)(const Tensor<float>&, const Pool2dParams&, Tensor<float>&);
+using PoolSupports = std::string (*)(const Pool2dParams&, const Shape&);
 
-Variant max_pool_variant(VariantInfo info, MaxPoolKernel kernel) {
+Variant max_pool_variant(VariantInfo info, MaxPoolKernel kernel,
+                         PoolSupports supports = max_pool2d_indices_supports) {
   return typed_variant<Pool2dParams>(
       std::move(info),
-      [](const Pool2dParams& p, const ShapeMap& s) {
-        return max_pool2d_indices_supports(p, s.at("x"));
-      },
+      [supports](const Pool2dParams& p, const ShapeMap& s) { return supports(p, s.at("x")); },
       [kernel](const Pool2dParams& p, const TensorMap<float>& in, TensorMap<float>& out) {
         kernel(in.at("x"), p, out.at("y"), out.at("indices"));
       });
 }
 
-Variant avg_pool_variant(VariantInfo info, AvgPoolKernel kernel) {
+std::string all_pools(const Pool2dParams&, const Shape&) {
+  return "";
+}
+
+Variant avg_pool_variant(VariantInfo info, AvgPoolKernel kernel,
+                         PoolSupports supports = all_pools) {
   return typed_variant<Pool2dParams>(
-      std::move(info), [](const Pool2dParams&, const ShapeMap&) { return std::string(); },
+      std::move(info),
+      [supports](const Pool2dParams& p, const ShapeMap& s) { return supports(p, s.at("x")); },
       [kernel](const Pool2dParams& p, const TensorMap<float>& in, TensorMap<float>& out) {
         kernel(in.at("x"), p, out.at("y"));
       });
@@ -48,6 +54,15 @@ void add_pool_variants(std::vector<Variant>& all) {
                         .tolerance_factor = kMaxPool2dToleranceFactor,
                         .tolerance_reason = exact},
                        max_pool2d_vc));
+  all.push_back(max_pool_variant(
+      {.name = "max_pool2d_avx512",
+       .op = "max_pool2d",
+       .parent = "max_pool2d_vc",
+       .description = "the window straight from x in row-major tap order, 16 columns per "
+                      "AVX-512 vector: masked loads, even/odd permutes for stride 2",
+       .tolerance_factor = kMaxPool2dToleranceFactor,
+       .tolerance_reason = exact},
+      max_pool2d_avx512, max_pool2d_avx512_supports));
   all.push_back(avg_pool_variant(
       {.name = "avg_pool2d_separable",
        .op = "avg_pool2d",
@@ -64,6 +79,16 @@ void add_pool_variants(std::vector<Variant>& all) {
                         .tolerance_factor = kAvgPool2dSeparableToleranceFactor,
                         .tolerance_reason = "the separable variant's sums, in the same order"},
                        avg_pool2d_vc));
+  all.push_back(avg_pool_variant(
+      {.name = "avg_pool2d_avx512",
+       .op = "avg_pool2d",
+       .parent = "avg_pool2d_vc",
+       .description = "the window's sum straight from x, 16 columns per AVX-512 vector: masked "
+                      "loads, rows first then even/odd permutes for stride 2",
+       .tolerance_factor = kAvgPool2dAvx512ToleranceFactor,
+       .tolerance_reason = "kernel_h * kernel_w float terms in another order and a division: "
+                           "the separable variant's bound"},
+      avg_pool2d_avx512, avg_pool2d_avx512_supports));
   Variant running = typed_variant<Pool2dParams>(
       {.name = "avg_pool2d_running_sum",
        .op = "avg_pool2d",
