@@ -65,6 +65,8 @@ const std::vector<KernelVariant>& variants() {
        kConv2dDirectVcOcToleranceFactor, true, Weights::any},
       {"conv2d_depthwise_vc", conv2d_depthwise_vc, conv2d_depthwise_vc_supports,
        kConv2dDepthwiseVcToleranceFactor, true, Weights::any},
+      {"conv2d_depthwise_avx512", conv2d_depthwise_avx512, conv2d_depthwise_avx512_supports,
+       kConv2dDepthwiseAvx512ToleranceFactor, true, Weights::any},
       // F(2x2, 3x3) has the coefficients 1 and 1/2 only: on integers every value is a multiple
       // of 1/4, exact in float.
       {"conv2d_winograd_f2x3", conv2d_winograd_f2x3, conv2d_winograd_f2x3_supports,

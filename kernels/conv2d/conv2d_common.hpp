@@ -66,6 +66,16 @@ inline bool rank4(const Shape& x, const Shape& w) {
   return x.rank() == 4 && w.rank() == 4;
 }
 
+// "" when the problem is depthwise with channel multiplier 1 (groups == C_in == C_out), the
+// only problems the depthwise variants take, else why not (conv2d_direct_vc takes any groups).
+inline std::string depthwise_reason(const Conv2dParams& p, const Shape& x, const Shape& w) {
+  if (p.groups == x[1] && w[0] == x[1]) return "";
+  return "needs groups == C_in == C_out (depthwise, channel multiplier 1; conv2d_direct_vc takes "
+         "any groups); got groups " +
+         std::to_string(p.groups) + ", C_in " + std::to_string(x[1]) + ", C_out " +
+         std::to_string(w[0]);
+}
+
 // The output range [lo, hi) of positions whose whole window lies inside [0, n) along one axis:
 // o * s + k * d - pad in [0, n) for every k in [0, kernel).
 struct Interior {

@@ -88,6 +88,16 @@ std::string conv2d_depthwise_vc_supports(const Conv2dParams& p, const Shape& x, 
 // KH * KW + 1 terms summed in float with FMA: the plain dot-product bound.
 inline constexpr double kConv2dDepthwiseVcToleranceFactor = kDotProductToleranceFactor;
 
+// AVX-512: each channel plane as one flat 1-D stencil (padded plane of pitch P, output
+// i = oh * P + ow, the P - W_out extra columns computed and squeezed out), so 16-float vectors
+// run across row ends; strides split the padded plane into unit-stride phase planes once.
+// Every stride, dilation and padding mode; a CPU with AVX-512F (supports() says so otherwise).
+void conv2d_depthwise_avx512(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                             const Conv2dParams& p, Tensor<float>& y);
+std::string conv2d_depthwise_avx512_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
+// The same KH * KW + 1 terms in the same (kh, kw) FMA order as conv2d_depthwise_vc.
+inline constexpr double kConv2dDepthwiseAvx512ToleranceFactor = kDotProductToleranceFactor;
+
 // ---- Winograd (3x3, stride 1, dilation 1) ----
 
 // A conv2d whose weights were prepared once (Variant::prepare): y from x and b.

@@ -87,12 +87,7 @@ void dw_row(const Geometry& g, const float* const* rows, const float* wk, float 
 
 std::string conv2d_depthwise_vc_supports(const Conv2dParams& p, const Shape& x, const Shape& w) {
   if (!conv2d_detail::rank4(x, w)) return "";
-  if (p.groups != x[1] || w[0] != x[1]) {
-    return "needs groups == C_in == C_out (depthwise, channel multiplier 1); got groups " +
-           std::to_string(p.groups) + ", C_in " + std::to_string(x[1]) + ", C_out " +
-           std::to_string(w[0]);
-  }
-  return "";
+  return conv2d_detail::depthwise_reason(p, x, w);
 }
 
 void conv2d_depthwise_vc(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,

@@ -124,6 +124,11 @@ void add_conv2d_variants(std::vector<Variant>& all) {
                                conv2d_depthwise_vc, conv2d_depthwise_vc_supports,
                                kConv2dDepthwiseVcToleranceFactor,
                                "one float dot product of KH*KW terms per output"));
+  all.push_back(conv2d_variant(
+      "conv2d_depthwise_avx512", "conv2d_depthwise_vc",
+      "depthwise, AVX-512 over each flattened padded plane (stride phases); OpenMP over planes",
+      conv2d_depthwise_avx512, conv2d_depthwise_avx512_supports,
+      kConv2dDepthwiseAvx512ToleranceFactor, "one float dot product of KH*KW terms per output"));
   all.push_back(conv2d_variant("conv2d_im2col_gemm", "conv2d_reference",
                                "im2col buffer per sample and group, then the GEMM core",
                                conv2d_im2col_gemm, conv2d_im2col_gemm_supports,

@@ -1,0 +1,50 @@
+// Internal to kernels/conv2d/: the AVX-512 inner loops of conv2d_depthwise_avx512, compiled in
+// their own translation unit with AVX-512 flags (depthwise_avx512_plane.cpp). Callers check
+// gemm_avx512_supported() first; nothing else in that file may run on other CPUs.
+#pragma once
+
+#include <cstdint>
+
+namespace convlab::conv2d_detail {
+
+// How the taps lie in the padded planes, for a 3x3 kernel with dilation_w 1:
+//  - row3_stride1: taps[3kh + kw] == taps[3kh] + kw (stride_w 1);
+//  - row3_stride2: taps[3kh + 2] == taps[3kh] + 1, taps[3kh + 1] in the odd phase (stride_w 2);
+//  - any: no assumption.
+enum class TapPattern { any, row3_stride1, row3_stride2 };
+
+// One output plane (H_out, W_out) seen as the flat sequence i = oh * pitch + ow, of which the
+// columns ow in [W_out, pitch) are computed and discarded. taps[t] (n_taps pointers, kernel
+// order (kh, kw)) points into a padded copy of the input so that taps[t][i] is the input that
+// tap t multiplies for flat output i; each is readable up to the flat length rounded up to 16,
+// plus 16. lane_mask[c] (c in [0, pitch)): bit j set when column (c + j) mod pitch < W_out.
+struct DepthwisePlane {
+  const float* const* taps;
+  const float* weights;  // n_taps, same order
+  std::int64_t n_taps;
+  float bias;
+  std::int64_t pitch, H_out, W_out;
+  const std::uint16_t* lane_mask;
+  TapPattern pattern;
+};
+
+// y (H_out, W_out) = bias + sum_t weights[t] * taps[t][oh * pitch + ow], in tap order, one FMA
+// per term.
+void depthwise_avx512_plane(const DepthwisePlane& p, float* y);
+
+// One row of a zero-padded input split into its even and odd columns: with padded column
+// k = c + pl holding src[c] for c in [0, W) and zero elsewhere, even[j] = padded(2j) and
+// odd[j] = padded(2j + 1) for j in [0, n).
+void split_row2_avx512(const float* src, std::int64_t W, std::int64_t pl, std::int64_t n,
+                       float* even, float* odd);
+
+// The input rows of one zero-padded channel plane x (H, W) into its phase planes: padded row
+// r = ih + pt (for r < rows) goes to phase row r / sh of the phases (r mod sh, s), s < sw,
+// at phases + ((r mod sh) * sw + s) * phase_size + (r / sh) * pitch: with sw 1 the row at
+// column pl (the zero columns around it are left as they are), with sw 2 split as above over
+// pitch columns. sw must be 1 or 2.
+void fill_zero_padded_avx512(const float* x, std::int64_t H, std::int64_t W, std::int64_t rows,
+                             std::int64_t pt, std::int64_t pl, std::int64_t sh, std::int64_t sw,
+                             std::int64_t pitch, std::int64_t phase_size, float* phases);
+
+}  // namespace convlab::conv2d_detail
