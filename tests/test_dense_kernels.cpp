@@ -310,10 +310,11 @@ TEST(DenseLinear, RandomShapesWithinBoundAndThreadCountInvariant) {
   struct Size {
     std::int64_t batch, in, out;
   };
-  // Features around the vector width 8, the 4-row pass, the 64-output block and the GEMM's
-  // 256-column block; the last two are large enough to start OpenMP teams.
-  const Size sizes[] = {{1, 1, 1},  {1, 7, 5},     {1, 9, 67},    {3, 1, 17},
-                        {9, 33, 7}, {1, 300, 300}, {64, 130, 600}};
+  // Features around the vector width 8, the 4-row pass, the 64-output block, the GEMM's
+  // 256-column block (backward) and linear_gemm's 672-output block with a batch past the
+  // 32-wide micro-tile; the last three are large enough to start OpenMP teams.
+  const Size sizes[] = {{1, 1, 1},  {1, 7, 5},     {1, 9, 67},     {3, 1, 17},
+                        {9, 33, 7}, {1, 300, 300}, {64, 130, 600}, {33, 70, 1400}};
   for (const Size& s : sizes) {
     for (bool bias : {true, false}) {
       for (bool integers : {false, true}) {

@@ -34,8 +34,9 @@ std::string linear_gemv_vc_supports(const Shape& x, const Shape& w);
 // in some order, plus the rounding of the inputs to float.
 inline constexpr double kLinearGemvVcToleranceFactor = kDotProductToleranceFactor;
 
-// Any batch: y = x w^T through the GEMM core (w read transposed in place), then + b. OpenMP
-// over fixed blocks of output features, so the result does not depend on the thread count.
+// Any batch: y^T = w x^T through the GEMM core (w as the row-major A, x transposed once), then
+// transposed into y with + b. OpenMP over fixed blocks of output features, so the result does
+// not depend on the thread count.
 void linear_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                  Tensor<float>& y);
 // The GEMM's blocked float dot product, and the bias added last as one more term.

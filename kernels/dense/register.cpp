@@ -67,7 +67,8 @@ void add_linear(std::vector<Variant>& all) {
       VariantInfo{.name = "linear_gemm",
                   .op = "linear",
                   .parent = "linear_reference",
-                  .description = "any batch: y = x w^T on the GEMM core, then + b",
+                  .description = "any batch: y^T = w x^T on the GEMM core (w unit-stride as A), "
+                                 "transposed into y, + b",
                   .tolerance_factor = kLinearGemmToleranceFactor,
                   .tolerance_reason = dot},
       [](const NoParams&, const ShapeMap&) { return std::string(); },
