@@ -79,6 +79,8 @@ const std::vector<KernelVariant>& variants() {
        kConv2dSeparableSvdR3ToleranceFactor, false, Weights::any, kConv2dSeparableSvdR3ErrorModel},
       {"conv2d_im2col_gemm", conv2d_im2col_gemm, conv2d_im2col_gemm_supports,
        kConv2dIm2colGemmToleranceFactor, true, Weights::any},
+      {"conv2d_implicit_gemm", conv2d_implicit_gemm, conv2d_implicit_gemm_supports,
+       kConv2dImplicitGemmToleranceFactor, true, Weights::any},
       {"conv2d_1x1_gemm", conv2d_1x1_gemm, conv2d_1x1_gemm_supports, kConv2d1x1GemmToleranceFactor,
        true, Weights::any},
       {"conv2d_grouped_gemm", conv2d_grouped_gemm, conv2d_grouped_gemm_supports,
@@ -587,7 +589,7 @@ TEST(Conv2dKernelsIdentities, DepthwiseEqualsGroupsOfOneChannel) {
   const Tensor<float> y = run_variant(variant("conv2d_depthwise_vc"), x, w, b, p);
   for (const KernelVariant& v : variants()) {
     if (v.name == "conv2d_direct_vc" || v.name == "conv2d_im2col_gemm" ||
-        v.name == "conv2d_grouped_gemm") {
+        v.name == "conv2d_implicit_gemm" || v.name == "conv2d_grouped_gemm") {
       EXPECT_TRUE(all_equal(run_variant(v, x, w, b, p), y)) << v.name;
     }
   }
@@ -607,6 +609,35 @@ TEST(Conv2dKernelsIdentities, DepthwiseEqualsGroupsOfOneChannel) {
 }
 
 // ---- the separable variants' own contracts ----
+
+// conv2d_implicit_gemm builds im2col's columns straight into the GEMM's panels: the same
+// products in the same kc blocks as conv2d_im2col_gemm, so the same bits on float data (K past
+// one kc block, stride, dilation, asymmetric padding, groups, widths across panel edges).
+TEST(Conv2dKernelsIdentities, ImplicitGemmGivesIm2colGemmsBits) {
+  struct Shape4 {
+    std::int64_t n, c, h, w, oc, k, groups;
+  };
+  const Shape4 shapes[] = {
+      {2, 64, 9, 33, 17, 3, 1}, {1, 6, 15, 7, 9, 5, 3}, {1, 3, 40, 41, 5, 7, 1}};
+  std::uint64_t seed = 9100;
+  for (const Shape4& s : shapes) {
+    Conv2dParams p{.stride_h = 2,
+                   .stride_w = 1,
+                   .pad_top = 1,
+                   .pad_bottom = 2,
+                   .pad_left = 3,
+                   .pad_right = 0,
+                   .dilation_h = 1,
+                   .dilation_w = 2,
+                   .groups = s.groups};
+    const auto x = random_tensor<float>(Shape{s.n, s.c, s.h, s.w}, seed += 3);
+    const auto w = random_tensor<float>(Shape{s.oc, s.c / s.groups, s.k, s.k}, seed + 1);
+    const auto b = random_tensor<float>(Shape{s.oc}, seed + 2);
+    const Tensor<float> a = run_variant(variant("conv2d_im2col_gemm"), x, w, b, p);
+    const Tensor<float> c = run_variant(variant("conv2d_implicit_gemm"), x, w, b, p);
+    EXPECT_TRUE(all_equal(a, c)) << "shape " << s.c << "x" << s.h << "x" << s.w << " k " << s.k;
+  }
+}
 
 TEST(Conv2dKernelsSeparable, Rank1RefusesOtherKernelsWithTheReason) {
   // Kernel (1, 0) = [[1, 0], [0, 1]] has rank 2; kernel (0, 0) = [[1, 2], [2, 4]] rank 1.

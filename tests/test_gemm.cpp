@@ -450,6 +450,51 @@ TEST(GemmPackedA, SameBitsAsGemmAndReusable) {
   }
 }
 
+// A GemmBSource that packs op(B) from a stored B (not transposed) gives gemm()'s bits: the
+// panels, their zero columns past N and the kc blocks are the core's own.
+TEST(GemmPackedA, BSourceGivesGemmsBits) {
+  struct Stored {
+    const float* b;
+    std::int64_t ldb;
+  };
+  const auto pack = [](const void* context, std::int64_t k0, std::int64_t j0, std::int64_t kb,
+                       std::int64_t nb, std::int64_t nr, float* dst) {
+    const Stored& s = *static_cast<const Stored*>(context);
+    for (std::int64_t j = 0; j < (nb + nr - 1) / nr * nr; ++j) {
+      for (std::int64_t k = 0; k < kb; ++k) {
+        dst[(j / nr) * kb * nr + k * nr + j % nr] = j < nb ? s.b[(k0 + k) * s.ldb + j0 + j] : 0.0f;
+      }
+    }
+  };
+  std::vector<Case> cases = {{14, 33, 1030, false, false, false, 0, 2, 0},
+                             {5, 2100, 40, true, false, true, 0, 0, 3},
+                             {29, 1, 513, false, false, false, 1, 0, 0}};
+  std::uint64_t seed = 16200;
+  for (Case& c : cases) {
+    c.integers = false;
+    c.seed = seed += 3;
+    SCOPED_TRACE(c.str());
+    const Data d = make_data(c);
+    const GemmPackedA packed(d.a.data(), d.lda, c.trans_a, c.M, c.K);
+    const Stored stored{d.b.data(), d.ldb};
+    Tensor<float> via_source = d.c0.clone(), via_gemm = d.c0.clone();
+    GemmProblem p = problem(d, via_source);
+    p.B = nullptr;  // not read
+    gemm(packed, GemmBSource{pack, &stored}, p);
+    gemm(problem(d, via_gemm));
+    ASSERT_EQ(std::memcmp(via_source.data(), via_gemm.data(),
+                          sizeof(float) * static_cast<std::size_t>(via_gemm.numel())),
+              0);
+  }
+  Tensor<float> out(Shape{14, 33});
+  GemmProblem p{.M = 14, .N = 33, .K = 1030, .C = out.data(), .ldc = 33};
+  const Data d = make_data(cases[0]);
+  const GemmPackedA packed(d.a.data(), d.lda, false, 14, 1030);
+  EXPECT_THROW(gemm(packed, GemmBSource{}, p), std::invalid_argument);  // no pack function
+  p.ldc = 32;
+  EXPECT_THROW(gemm(packed, GemmBSource{pack, nullptr}, p), std::invalid_argument);
+}
+
 TEST(GemmPackedA, RejectsMismatchedOrInvalidProblems) {
   const std::vector<float> a(6 * 4, 1.0f), b(4 * 5, 1.0f);
   std::vector<float> c(6 * 5, 0.0f);

@@ -195,6 +195,15 @@ Conv2dPreparedRun conv2d_im2col_gemm_prepare(const Tensor<float>& x, const Tenso
 // the bias: K terms in some order, the plain bound.
 inline constexpr double kConv2dIm2colGemmToleranceFactor = kDotProductToleranceFactor;
 
+// im2col's columns built straight into the GEMM's B panels (GemmBSource): no col buffer.
+void conv2d_implicit_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                          const Conv2dParams& p, Tensor<float>& y);
+std::string conv2d_implicit_gemm_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
+Conv2dPreparedRun conv2d_implicit_gemm_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                               const Tensor<float>& b, const Conv2dParams& p);
+// The same products as conv2d_im2col_gemm in the same kc blocks: the plain bound.
+inline constexpr double kConv2dImplicitGemmToleranceFactor = kDotProductToleranceFactor;
+
 // 1x1 kernel, stride 1, no padding: x[n] viewed as (C_in x H*W) is already the B matrix.
 void conv2d_1x1_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                      const Conv2dParams& p, Tensor<float>& y);

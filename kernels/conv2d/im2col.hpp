@@ -17,9 +17,39 @@
 
 namespace convlab::conv2d_detail {
 
+// Row (ic, kh, kw) of col at output row oh, columns [ow0, ow1): dst[ow - ow0]. `in` is
+// interior(g.W, g.W_out, g.KW, g.sw, g.pl, g.dw), computed once by the caller.
+// [docs:im2col]
+inline void im2col_segment(const Geometry& g, const Interior& in, const float* xg, std::int64_t ic,
+                           std::int64_t kh, std::int64_t kw, std::int64_t oh, std::int64_t ow0,
+                           std::int64_t ow1, float* dst) {
+  const std::int64_t ih = ref::source_index(oh * g.sh + kh * g.dh - g.pt, g.H, g.mode);
+  if (ih < 0) {
+    std::fill(dst, dst + (ow1 - ow0), 0.0f);
+    return;
+  }
+  const float* src = xg + (ic * g.H + ih) * g.W;
+  const std::int64_t off = kw * g.dw - g.pl;
+  // The interior columns of this kernel column read real pixels without a check.
+  const std::int64_t lo = std::clamp(in.lo, ow0, ow1), hi = std::clamp(in.hi, lo, ow1);
+  for (std::int64_t ow = ow0; ow < lo; ++ow) {
+    const std::int64_t iw = ref::source_index(ow * g.sw + off, g.W, g.mode);
+    dst[ow - ow0] = iw < 0 ? 0.0f : src[iw];
+  }
+  if (g.sw == 1 && hi > lo) {
+    std::memcpy(dst + (lo - ow0), src + lo + off,
+                static_cast<std::size_t>(hi - lo) * sizeof(float));
+  } else {
+    for (std::int64_t ow = lo; ow < hi; ++ow) dst[ow - ow0] = src[ow * g.sw + off];
+  }
+  for (std::int64_t ow = hi; ow < ow1; ++ow) {
+    const std::int64_t iw = ref::source_index(ow * g.sw + off, g.W, g.mode);
+    dst[ow - ow0] = iw < 0 ? 0.0f : src[iw];
+  }
+}
+
 // xg: x[n][first channel of the group] (C_in/G x H x W). Writes the C_in/G*KH*KW rows of col,
 // each H_out*W_out long, with row stride ld (>= H_out*W_out).
-// [docs:im2col]
 inline void im2col(const Geometry& g, const float* xg, float* col, std::int64_t ld) {
   const Interior in = interior(g.W, g.W_out, g.KW, g.sw, g.pl, g.dw);
   for (std::int64_t ic = 0; ic < g.C_in_g; ++ic) {
@@ -27,29 +57,7 @@ inline void im2col(const Geometry& g, const float* xg, float* col, std::int64_t 
       for (std::int64_t kw = 0; kw < g.KW; ++kw) {
         float* row = col + ((ic * g.KH + kh) * g.KW + kw) * ld;
         for (std::int64_t oh = 0; oh < g.H_out; ++oh) {
-          float* dst = row + oh * g.W_out;
-          const std::int64_t ih = ref::source_index(oh * g.sh + kh * g.dh - g.pt, g.H, g.mode);
-          if (ih < 0) {
-            std::fill(dst, dst + g.W_out, 0.0f);
-            continue;
-          }
-          const float* src = xg + (ic * g.H + ih) * g.W;
-          // The interior columns of this kernel column read real pixels without a check.
-          const std::int64_t off = kw * g.dw - g.pl;
-          for (std::int64_t ow = 0; ow < in.lo; ++ow) {
-            const std::int64_t iw = ref::source_index(ow * g.sw + off, g.W, g.mode);
-            dst[ow] = iw < 0 ? 0.0f : src[iw];
-          }
-          if (g.sw == 1 && in.hi > in.lo) {
-            std::memcpy(dst + in.lo, src + in.lo + off,
-                        static_cast<std::size_t>(in.hi - in.lo) * sizeof(float));
-          } else {
-            for (std::int64_t ow = in.lo; ow < in.hi; ++ow) dst[ow] = src[ow * g.sw + off];
-          }
-          for (std::int64_t ow = in.hi; ow < g.W_out; ++ow) {
-            const std::int64_t iw = ref::source_index(ow * g.sw + off, g.W, g.mode);
-            dst[ow] = iw < 0 ? 0.0f : src[iw];
-          }
+          im2col_segment(g, in, xg, ic, kh, kw, oh, 0, g.W_out, row + oh * g.W_out);
         }
       }
     }

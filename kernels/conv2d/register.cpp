@@ -134,6 +134,11 @@ void add_conv2d_variants(std::vector<Variant>& all) {
                                conv2d_im2col_gemm, conv2d_im2col_gemm_supports,
                                kConv2dIm2colGemmToleranceFactor, gemm_reason));
   all.back().prepare = conv2d_prepare(conv2d_im2col_gemm_prepare);
+  all.push_back(conv2d_variant("conv2d_implicit_gemm", "conv2d_im2col_gemm",
+                               "im2col columns built straight into the GEMM's B panels, no buffer",
+                               conv2d_implicit_gemm, conv2d_implicit_gemm_supports,
+                               kConv2dImplicitGemmToleranceFactor, gemm_reason));
+  all.back().prepare = conv2d_prepare(conv2d_implicit_gemm_prepare);
   all.push_back(conv2d_variant("conv2d_1x1_gemm", "conv2d_im2col_gemm",
                                "1x1 kernel: the input already is the GEMM's B matrix",
                                conv2d_1x1_gemm, conv2d_1x1_gemm_supports,

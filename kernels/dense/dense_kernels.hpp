@@ -15,6 +15,7 @@
 // the factors below are derived from the measured error of exp_vc (exp_vc.hpp) and say how.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/params.hpp"
@@ -39,6 +40,12 @@ inline constexpr double kLinearGemvVcToleranceFactor = kDotProductToleranceFacto
 // not depend on the thread count.
 void linear_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                  Tensor<float>& y);
+// A linear layer whose weights were prepared once (Variant::prepare): y from x and b.
+using LinearPreparedRun =
+    std::function<void(const Tensor<float>& x, const Tensor<float>& b, Tensor<float>& y)>;
+// w's blocks packed for the GEMM once; x only gives the shapes to check.
+LinearPreparedRun linear_gemm_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                      const Tensor<float>& b);
 // The GEMM's blocked float dot product, and the bias added last as one more term.
 inline constexpr double kLinearGemmToleranceFactor = kDotProductToleranceFactor;
 

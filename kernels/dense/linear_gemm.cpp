@@ -25,10 +25,13 @@
 // batch below 32 the 14 x 32 micro-tile is mostly padding, and at batch 1 linear_gemv_vc,
 // which streams w at memory bandwidth, is several times faster.
 // Cost: x^T (in x N floats) and y^T (out x N) scratch, plus the GEMM's packing buffers.
+// Prepared form (Variant::prepare): w's blocks packed for the GEMM once, so a call only packs
+// x; at batch 64 packing w is most of what remains (above).
 // Accuracy: a float dot product per output in K blocks, then + b: the plain bound.
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/shape.hpp"
 #include "kernels/dense/dense_kernels.hpp"
@@ -65,8 +68,12 @@ void transpose(const float* src, std::int64_t rows, std::int64_t cols, std::int6
 
 }  // namespace
 
-void linear_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
-                 Tensor<float>& y) {
+namespace {
+
+// packed: w's blocks of kRows output features already packed for the GEMM (the prepared form,
+// pack_blocks below), or null.
+void run_linear_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                     Tensor<float>& y, const std::vector<GemmPackedA>* packed) {
   const Shape out = linear_output_shape(x.shape(), w.shape(), b.shape());
   require_same_shape("linear_gemm", "y", y.shape(), out);
   const std::int64_t batch = x.dim(0), in = x.dim(1), outs = w.dim(0);
@@ -85,15 +92,20 @@ void linear_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<fl
     const std::int64_t o0 = blk * kRows, rows = std::min(kRows, outs - o0);
     float* c = yt.get() + o0 * batch;
     // y^T(o0.., :) = w(o0.., :) x^T: M = rows, N = batch, K = in.
-    gemm(GemmProblem{.M = rows,
-                     .N = batch,
-                     .K = in,
-                     .A = w.data() + o0 * in,
-                     .lda = in,
-                     .B = xt.get(),
-                     .ldb = batch,
-                     .C = c,
-                     .ldc = batch});
+    const GemmProblem product{.M = rows,
+                              .N = batch,
+                              .K = in,
+                              .A = w.data() + o0 * in,
+                              .lda = in,
+                              .B = xt.get(),
+                              .ldb = batch,
+                              .C = c,
+                              .ldc = batch};
+    if (packed != nullptr) {
+      gemm((*packed)[static_cast<std::size_t>(blk)], product);
+    } else {
+      gemm(product);
+    }
     // y(:, o0..) = y^T(o0.., :)^T + b(o0..): each row of y gets a contiguous run of rows.
     for (std::int64_t n = 0; n < batch; ++n) {
       float* dst = yp + n * outs + o0;
@@ -104,6 +116,32 @@ void linear_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<fl
       }
     }
   }
+}
+
+// The blocks of kRows rows of w, each packed as the GEMM's A.
+std::vector<GemmPackedA> pack_blocks(const Tensor<float>& w) {
+  const std::int64_t outs = w.dim(0), in = w.dim(1);
+  std::vector<GemmPackedA> packed;
+  for (std::int64_t o0 = 0; o0 < outs; o0 += kRows) {
+    packed.emplace_back(w.data() + o0 * in, in, false, std::min(kRows, outs - o0), in);
+  }
+  return packed;
+}
+
+}  // namespace
+
+void linear_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                 Tensor<float>& y) {
+  run_linear_gemm(x, w, b, y, nullptr);
+}
+
+LinearPreparedRun linear_gemm_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                      const Tensor<float>& b) {
+  linear_output_shape(x.shape(), w.shape(), b.shape());  // throws on inconsistent shapes
+  auto packed = std::make_shared<const std::vector<GemmPackedA>>(pack_blocks(w));
+  return [packed, w](const Tensor<float>& x, const Tensor<float>& b, Tensor<float>& y) {
+    run_linear_gemm(x, w, b, y, packed.get());
+  };
 }
 
 }  // namespace convlab

@@ -75,6 +75,12 @@ void add_linear(std::vector<Variant>& all) {
       [](const NoParams&, const TensorMap<float>& in, TensorMap<float>& out) {
         linear_gemm(in.at("x"), in.at("w"), optional_input(in, "b"), out.at("y"));
       }));
+  all.back().prepare = [](const OpParams&, const TensorMap<float>& in) -> Variant::PreparedRun {
+    LinearPreparedRun run = linear_gemm_prepare(in.at("x"), in.at("w"), optional_input(in, "b"));
+    return [run](const TensorMap<float>& in, TensorMap<float>& out) {
+      run(in.at("x"), optional_input(in, "b"), out.at("y"));
+    };
+  };
   all.push_back(typed_variant<NoParams>(
       VariantInfo{.name = "linear_backward_gemm",
                   .op = "linear",

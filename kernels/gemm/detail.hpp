@@ -37,9 +37,12 @@ inline constexpr GemmTiling kPackedAvx512Tiling{
 
 // The packed Vc and AVX-512 steps run with `threads` OpenMP threads (1: no parallel region).
 // The result does not depend on `threads`. The AVX-512 ones must only be called when
-// cpu_has_avx512() is true. a_whole: op(A) already packed by the step's *_pack_a (p.A unread).
-void packed_vc_6x16_run(const GemmProblem& p, int threads, const float* a_whole = nullptr);
-void packed_avx512_14x32_run(const GemmProblem& p, int threads, const float* a_whole = nullptr);
+// cpu_has_avx512() is true. a_whole: op(A) already packed by the step's *_pack_a (p.A unread);
+// b_source: op(B)'s panels from b_source (p.B unread).
+void packed_vc_6x16_run(const GemmProblem& p, int threads, const float* a_whole = nullptr,
+                        const GemmBSource* b_source = nullptr);
+void packed_avx512_14x32_run(const GemmProblem& p, int threads, const float* a_whole = nullptr,
+                             const GemmBSource* b_source = nullptr);
 // All of op(A) into dst (round_up(M, MR) * K floats) in the step's micro-panel order.
 void packed_vc_6x16_pack_a(const GemmProblem& p, float* dst);
 void packed_avx512_14x32_pack_a(const GemmProblem& p, float* dst);

@@ -134,24 +134,46 @@ GemmPackedA::GemmPackedA(const float* A, std::int64_t lda, bool trans_a, std::in
   }
 }
 
-void gemm(const GemmPackedA& a, const GemmProblem& p) {
-  if (a.empty()) throw std::invalid_argument("gemm(GemmPackedA): the packed A is empty");
-  if (p.M != a.M() || p.K != a.K()) {
+// Both gemm(GemmPackedA, ...) overloads: b_source null means op(B) is p.B.
+void GemmPackedA::run(const GemmProblem& p, const GemmBSource* b_source) const {
+  using gemm_detail::fail;
+  const char* op = b_source ? "gemm(GemmPackedA, GemmBSource)" : "gemm(GemmPackedA)";
+  if (empty()) throw std::invalid_argument(std::string(op) + ": the packed A is empty");
+  if (p.M != M_ || p.K != K_) {
     std::ostringstream os;
-    os << "gemm(GemmPackedA): the problem is M x K = " << p.M << " x " << p.K
-       << " but A was packed as " << a.M() << " x " << a.K();
+    os << op << ": the problem is M x K = " << p.M << " x " << p.K << " but A was packed as " << M_
+       << " x " << K_;
     throw std::invalid_argument(os.str());
   }
-  GemmProblem q = p;  // validated with the packed panels standing for A
-  q.A = a.panels_.data();
-  q.lda = a.K();
-  q.trans_a = false;
-  gemm_detail::check_problem("gemm(GemmPackedA)", q);
-  if (a.avx512_) {
-    gemm_detail::packed_avx512_14x32_run(q, 1, q.A);
-  } else {
-    gemm_detail::packed_vc_6x16_run(q, 1, q.A);
+  if (b_source != nullptr && b_source->pack == nullptr) {
+    throw std::invalid_argument(std::string(op) + ": the B source has no pack function");
   }
+  GemmProblem q = p;  // validated with the packed panels standing for A
+  q.A = panels_.data();
+  q.lda = K_;
+  q.trans_a = false;
+  if (b_source == nullptr) {
+    gemm_detail::check_problem(op, q);
+  } else {  // no B in memory: only N and C to check (C cannot overlap the packed panels)
+    if (q.N < 1) fail(op, "N must be >= 1, got ", q.N);
+    if (q.C == nullptr) fail(op, "C is null");
+    if (q.ldc < q.N) {
+      fail(op, "ldc must be >= N = ", q.N, " (the row width of C), got ", q.ldc);
+    }
+  }
+  if (avx512_) {
+    gemm_detail::packed_avx512_14x32_run(q, 1, q.A, b_source);
+  } else {
+    gemm_detail::packed_vc_6x16_run(q, 1, q.A, b_source);
+  }
+}
+
+void gemm(const GemmPackedA& a, const GemmProblem& p) {
+  a.run(p, nullptr);
+}
+
+void gemm(const GemmPackedA& a, const GemmBSource& b, const GemmProblem& p) {
+  a.run(p, &b);
 }
 
 namespace {

@@ -62,6 +62,17 @@ void gemm_threaded(const GemmProblem& p);
 // this one; they parallelize over their own independent work (batch, channel blocks).
 void gemm(const GemmProblem& p);
 
+// op(B) produced on demand instead of read from memory. pack(context, k0, j0, kb, nb, nr, dst)
+// writes rows [k0, k0 + kb) and columns [j0, j0 + nb) of op(B) as nr-wide micro-panels,
+// dst[(j / nr) * kb * nr + k * nr + j % nr] (k, j counted from k0, j0), and zeros in the
+// columns of the last panel past nb. A convolution builds its im2col columns this way straight
+// into the GEMM's panels, without the K x N buffer (conv2d_implicit_gemm).
+struct GemmBSource {
+  void (*pack)(const void* context, std::int64_t k0, std::int64_t j0, std::int64_t kb,
+               std::int64_t nb, std::int64_t nr, float* dst) = nullptr;
+  const void* context = nullptr;
+};
+
 // op(A) packed once into the micro-panels of the step gemm() runs, for an A that many products
 // share (a layer's transformed weights). Packing reads and writes each element of A once per
 // product; when N is small (Winograd's per-position products over a few dozen tiles) that
@@ -79,6 +90,8 @@ class GemmPackedA {
 
  private:
   friend void gemm(const GemmPackedA& a, const GemmProblem& p);
+  friend void gemm(const GemmPackedA& a, const GemmBSource& b, const GemmProblem& p);
+  void run(const GemmProblem& p, const GemmBSource* b_source) const;
   std::vector<float> panels_;
   std::int64_t M_ = 0, K_ = 0;
   bool avx512_ = false;  // packed for gemm_packed_avx512_14x32 (else gemm_packed_vc_6x16)
@@ -87,6 +100,10 @@ class GemmPackedA {
 // C (M x N) (+)= op(A) op(B) with op(A) from `a` (p.M and p.K must equal a.M() and a.K(); p.A,
 // p.lda and p.trans_a are ignored): the same step as gemm(), and the same result bit for bit.
 void gemm(const GemmPackedA& a, const GemmProblem& p);
+
+// C (M x N) (+)= op(A) op(B) with op(A) from `a` and op(B) from `b` (p.A, p.B and their
+// strides and transposes are ignored; p.M, p.N, p.K, p.C, p.ldc and p.accumulate are used).
+void gemm(const GemmPackedA& a, const GemmBSource& b, const GemmProblem& p);
 
 // C (M x N) += A (M x K) B^T through gemm(), B stored N x K, all rows contiguous: a convolution's
 // weight gradient dy col^T from its im2col (vol2col) buffer col, N = rows of col, K = positions.

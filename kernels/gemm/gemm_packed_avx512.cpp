@@ -80,8 +80,9 @@ struct Avx512Kernel14x32 {
 }  // namespace
 
 namespace gemm_detail {
-void packed_avx512_14x32_run(const GemmProblem& p, int threads, const float* a_whole) {
-  packed_gemm<Avx512Kernel14x32>(p, kPackedAvx512Tiling, threads, a_whole);
+void packed_avx512_14x32_run(const GemmProblem& p, int threads, const float* a_whole,
+                             const GemmBSource* b_source) {
+  packed_gemm<Avx512Kernel14x32>(p, kPackedAvx512Tiling, threads, a_whole, b_source);
 }
 void packed_avx512_14x32_pack_a(const GemmProblem& p, float* dst) {
   pack_a_whole<Avx512Kernel14x32::MR>(p, kPackedAvx512Tiling.kc, dst);

@@ -107,8 +107,9 @@ struct VcKernel6x16 {
 }  // namespace
 
 namespace gemm_detail {
-void packed_vc_6x16_run(const GemmProblem& p, int threads, const float* a_whole) {
-  packed_gemm<VcKernel6x16>(p, kPackedVcTiling, threads, a_whole);
+void packed_vc_6x16_run(const GemmProblem& p, int threads, const float* a_whole,
+                        const GemmBSource* b_source) {
+  packed_gemm<VcKernel6x16>(p, kPackedVcTiling, threads, a_whole, b_source);
 }
 void packed_vc_6x16_pack_a(const GemmProblem& p, float* dst) {
   pack_a_whole<VcKernel6x16::MR>(p, kPackedVcTiling.kc, dst);

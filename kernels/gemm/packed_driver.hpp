@@ -160,9 +160,10 @@ void macro_kernel(const float* a_pack, const float* b_pack, float* c, std::int64
 // C (+)= op(A) op(B) with tiling t. threads > 1 splits the row blocks of C (and the packing of
 // each B panel) over an OpenMP team; each block of C is still computed by exactly one thread.
 // a_whole: op(A) already packed by pack_a_whole<MR> with t.kc (p.A is then not read), or null.
+// b_source: op(B)'s panels written by b_source->pack (p.B is then not read), or null.
 template <class Kernel>
 void packed_gemm(const GemmProblem& p, const GemmTiling& t, int threads,
-                 const float* a_whole = nullptr) {
+                 const float* a_whole = nullptr, const GemmBSource* b_source = nullptr) {
   constexpr std::int64_t MR = Kernel::MR, NR = Kernel::NR;
   const std::int64_t kc = t.kc, nc = t.nc;
   // With threads, shrink the row block so every thread gets one; this does not change results.
@@ -171,6 +172,18 @@ void packed_gemm(const GemmProblem& p, const GemmTiling& t, int threads,
   const std::int64_t kc_used = min_i64(kc, p.K);
   float* b_pack = scratch(0, static_cast<std::size_t>(kc_used * round_up(min_i64(nc, p.N), NR)));
   const std::size_t a_floats = static_cast<std::size_t>(kc_used * round_up(min_i64(mc, p.M), MR));
+
+  // Micro-panels [first, last) of the B panel at (pc, jc), from B or from b_source.
+  auto pack_b_panels = [&](std::int64_t pc, std::int64_t jc, std::int64_t kb, std::int64_t nb,
+                           std::int64_t first, std::int64_t last) {
+    if (b_source == nullptr) {
+      pack_b<NR>(p, pc, jc, kb, nb, first, last, b_pack);
+      return;
+    }
+    const std::int64_t j0 = first * NR;
+    b_source->pack(b_source->context, pc, jc + j0, kb, min_i64(nb - j0, (last - first) * NR), NR,
+                   b_pack + j0 * kb);
+  };
 
   auto row_block = [&](std::int64_t ic, std::int64_t jc, std::int64_t pc, std::int64_t nb,
                        std::int64_t kb, bool add_c) {
@@ -191,7 +204,7 @@ void packed_gemm(const GemmProblem& p, const GemmTiling& t, int threads,
       for (std::int64_t pc = 0; pc < p.K; pc += kc) {
         const std::int64_t kb = min_i64(kc, p.K - pc);
         const bool add_c = p.accumulate || pc > 0;
-        pack_b<NR>(p, pc, jc, kb, nb, 0, (nb + NR - 1) / NR, b_pack);
+        pack_b_panels(pc, jc, kb, nb, 0, (nb + NR - 1) / NR);
         for (std::int64_t ic = 0; ic < p.M; ic += mc) row_block(ic, jc, pc, nb, kb, add_c);
       }
     }
@@ -209,7 +222,7 @@ void packed_gemm(const GemmProblem& p, const GemmTiling& t, int threads,
       // thread is done with it.
 #pragma omp for schedule(static)
       for (std::int64_t panel = 0; panel < panels; ++panel) {
-        pack_b<NR>(p, pc, jc, kb, nb, panel, panel + 1, b_pack);
+        pack_b_panels(pc, jc, kb, nb, panel, panel + 1);
       }
 #pragma omp for schedule(static)
       for (std::int64_t ic = 0; ic < p.M; ic += mc) row_block(ic, jc, pc, nb, kb, add_c);
