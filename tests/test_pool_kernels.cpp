@@ -281,22 +281,29 @@ TEST(PoolKernelsMaxTies, NanAndMinusInfinity) {
   }
 }
 
+// Uniform integers in [lo, hi]; and widths around the 16 lanes of an AVX-512 vector.
+struct Pick {
+  std::mt19937_64 rng;
+  std::int64_t operator()(std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  }
+};
+constexpr std::int64_t kEdgeWidths[] = {1, 7, 15, 16, 17, 33};
+
 // Widths around the vector widths (1, 7, 15, 16, 17, 33), strides 1-3 (every load path),
-// ceil_mode and asymmetric padding, on values from {-1, 0, 1, NaN, -inf}: windows of only
+// ceil_mode, asymmetric padding and dilation, on values from {-1, 0, 1, -inf} with NaN in every
+// other trial (max_pool2d_avx512 takes another path for planes without NaN): windows of only
 // -inf, only padding and -inf, several NaNs. Values equal the reference's (NaN where it has
 // NaN) and indices exactly.
 TEST(PoolKernelsMaxTies, NanAndMinusInfinityAtVectorEdges) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
-  const float pool[] = {-1, 0, 1, nan, -inf, -inf};
-  std::mt19937_64 rng(20261207);
-  const auto pick = [&](std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
-  };
-  const std::int64_t widths[] = {1, 7, 15, 16, 17, 33};
+  const float pool[] = {-1, 0, 1, -inf, -inf, nan};
+  Pick pick{std::mt19937_64(20261207)};
   int tested = 0;
-  for (int trial = 0; trial < 300; ++trial) {
+  for (int trial = 0; trial < 400; ++trial) {
     const std::int64_t kh = pick(1, 3), kw = pick(1, 3);
+    const std::int64_t values_from = trial % 2 == 0 ? 5 : 4;  // with NaN, without
     const Pool2dParams p{.kernel_h = kh,
                          .kernel_w = kw,
                          .stride_h = pick(1, 2),
@@ -305,9 +312,10 @@ TEST(PoolKernelsMaxTies, NanAndMinusInfinityAtVectorEdges) {
                          .pad_bottom = pick(0, kh / 2),
                          .pad_left = pick(0, kw / 2),
                          .pad_right = pick(0, kw / 2),
+                         .dilation_h = pick(1, 2),
                          .dilation_w = pick(1, 2),
                          .ceil_mode = pick(0, 1) == 1};
-    const Shape xs{1, 2, pick(1, 6), widths[pick(0, 5)]};
+    const Shape xs{1, 2, pick(1, 7), kEdgeWidths[pick(0, 5)]};
     try {
       pool2d_output_shape("max_pool2d", xs, p);
     } catch (const std::invalid_argument&) {
@@ -315,7 +323,7 @@ TEST(PoolKernelsMaxTies, NanAndMinusInfinityAtVectorEdges) {
     }
     ++tested;
     Tensor<float> x(xs);
-    for (float& v : x.values()) v = pool[pick(0, 5)];
+    for (float& v : x.values()) v = pool[pick(0, values_from)];
     const ref::MaxPool2dResult<float> want = ref::max_pool2d(x, p);
     for (const MaxKernel& k : kMaxKernels) {
       SCOPED_TRACE(std::string(k.name) + " trial " + std::to_string(trial) + " x " + xs.str());
@@ -327,7 +335,7 @@ TEST(PoolKernelsMaxTies, NanAndMinusInfinityAtVectorEdges) {
       }
     }
   }
-  EXPECT_GT(tested, 150);
+  EXPECT_GT(tested, 200);
 }
 
 // ---- average pooling on random problems ----
@@ -414,6 +422,44 @@ TEST(PoolKernelsAvg, RandomValuesWithinTheirBounds) {
     }
   }
   EXPECT_GT(problems.size(), 80u);
+}
+
+// The widths around the vector width for the shapes avg_pool2d_avx512 treats apart: stride 1
+// with kernel_w 2 or 3 (row sums shifted across lanes), ceil_mode, asymmetric padding, padding
+// counted or not; and windows as wide as the input (W_out == 1: whole rows summed as one run).
+// Small integers, so every variant equals the reference exactly.
+TEST(PoolKernelsAvg, AwkwardWidthsShiftedRowSumsAndWholeRows) {
+  Pick pick{std::mt19937_64(20261208)};
+  int tested = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::int64_t W = kEdgeWidths[pick(0, 5)], kh = pick(1, 3);
+    const bool whole_rows = trial % 3 == 0;
+    const std::int64_t kw = whole_rows ? W : pick(2, 3);
+    const Pool2dParams p{.kernel_h = kh,
+                         .kernel_w = kw,
+                         .stride_h = pick(1, 2),
+                         .stride_w = whole_rows ? pick(1, 2) : 1,
+                         .pad_top = pick(0, kh / 2),
+                         .pad_bottom = pick(0, kh / 2),
+                         .pad_left = whole_rows ? 0 : pick(0, kw / 2),
+                         .pad_right = whole_rows ? 0 : pick(0, kw / 2),
+                         .ceil_mode = pick(0, 1) == 1,
+                         .count_include_pad = pick(0, 1) == 1};
+    const Shape xs{1, 3, pick(1, 7), W};
+    try {
+      pool2d_output_shape("avg_pool2d", xs, p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++tested;
+    const Tensor<float> x = random_int_tensor<float>(xs, 700 + trial, -9, 9);
+    const Tensor<float> want = ref::avg_pool2d(x, p);
+    for (const AvgKernel& k : kAvgKernels) {
+      SCOPED_TRACE(std::string(k.name) + " trial " + std::to_string(trial) + " x " + xs.str());
+      ASSERT_TRUE(all_equal(run_avg(k, x, p), want));
+    }
+  }
+  EXPECT_GT(tested, 200);
 }
 
 // ---- the running sum on a long row ----

@@ -12,6 +12,11 @@
 // adds them up at the end, so no lane idles. The divisor is the reference's (the product of the
 // two axes' divisors, exact in float), applied by a true division. Every problem the op allows
 // runs when the CPU has AVX-512F.
+// Stride 1 with kernel_w 2 or 3 sums the window's rows once per 16 columns and shifts the sums
+// across lanes (valignd) for the other taps; windows of whole rows (W_out == 1) sum one
+// contiguous run. Measured (bench_variants, 1 thread, medians, one process): LeNet s2 1.59x
+// oneDNN (was 0.59x: per-call vectors and the OpenMP region dominated), 2x2/s2 64x112 1.87x,
+// 3x3/s1 exclude-pad 0.78x (was 0.45x), GoogLeNet 7x7 0.91x (was 0.45x).
 // When it wins: everywhere avg_pool2d_vc runs on an AVX-512 CPU; most on small planes, a single
 // output column and stride 2. Memory: the per-problem tables of pool_avx512_plan.hpp (load
 // masks, divisors along w), no per-plane scratch.

@@ -15,11 +15,18 @@
 // the reference's rules exactly. Strides >= 3 use masked gathers. Every problem the op allows
 // runs (dilation, ceil_mode, asymmetric padding) when the CPU has AVX-512F; the limit of float
 // indices (planes of at most 2^24 elements) is max_pool2d_vc's too.
+// Planes without NaN (one scan per plane) and windows of at most 16 taps take a faster path
+// with the same results: "replace when strictly larger" is one compare and a max, the tap's
+// code (t * kernel_w + kw, a constant) replaces the index arithmetic and becomes an index once
+// per output vector; two output rows share their input rows' loads (pool_avx512_plane.cpp).
+// Measured (bench_variants, 1 thread, medians, one process, busy 2-core VM): AlexNet pool1
+// 4.82 GFLOP/s (was 3.05), 0.62x oneDNN; ResNet-50 pool1 0.75x; GoogLeNet pool1 ceil 0.68x,
+// 3a 0.59x; VGG-16 pool1 29x (oneDNN's simple_nchw). oneDNN writes no indices.
 // When it wins: everywhere max_pool2d_vc runs on an AVX-512 CPU; most on small planes (no
 // per-row copies) and stride 2. The row-pass reuse of the separable variants matters less
 // than the copies it costs at these kernel sizes (3x3: 9 taps, 2 of them from shared loads).
-// Memory: the per-problem tables of pool_avx512_plan.hpp (load masks, first columns), no
-// per-plane scratch. Accuracy: a selection, exact (indices below 2^24 are exact in float).
+// Memory: the per-problem tables of pool_avx512_plan.hpp (load masks, first columns and taps),
+// no per-plane scratch. Accuracy: a selection, exact (indices below 2^24 are exact in float).
 // The kernels are in pool_avx512_plane.cpp, compiled for AVX-512.
 #include <string>
 

@@ -27,6 +27,7 @@ inline constexpr std::int64_t kAvx512Lanes = 16;
 struct Avx512Plan {
   std::int64_t H = 0, W = 0, H_out = 0, W_out = 0;
   std::int64_t kernel_w = 0, stride_w = 0, dilation_w = 0, pad_left = 0, dilation_h = 0;
+  std::int64_t kernel_h = 0;
   // Per output row oh: the window's taps inside the input are t in [row_t_lo, row_t_hi), at
   // input rows row_start + t * dilation_h; row_first is the first of them.
   const std::int64_t *row_start = nullptr, *row_t_lo = nullptr, *row_t_hi = nullptr,
@@ -42,6 +43,12 @@ struct Avx512Plan {
   // Max: per output column (16 * vectors, zero past W_out), the first input column inside
   // its window (the index every lane starts from, as the reference).
   const float* first_col = nullptr;
+  // Max, tap-code form (kernel_h * kernel_w <= 16): per output column (16 * vectors, zero
+  // past W_out) the first tap along w inside the input (Axis::t_lo), and per tap code
+  // t * kernel_w + kw its offset t * dilation_h * W + kw * dilation_w from the window's
+  // corner (zero past the last code).
+  const std::int32_t* first_tap_w = nullptr;
+  float tap_offset[16] = {};
   // Average: the divisor along w per output column (16 * vectors, 1 past W_out) and along h
   // per output row; for W_out == 1, the window's real columns [col_first, col_end).
   const float* divisor_w = nullptr;

@@ -3,6 +3,8 @@
 // and the OpenMP loop over the (n, c) planes.
 #pragma once
 
+#include <omp.h>
+
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -36,6 +38,7 @@ struct Avx512Problem {
   std::vector<std::uint16_t> masks;
   std::vector<std::uint8_t> inside;
   std::vector<float> first_col, divisor_w;
+  std::vector<std::int32_t> first_tap_w;
   Avx512Plan plan;
 
   explicit Avx512Problem(Geometry geometry) : g(std::move(geometry)) {
@@ -49,12 +52,15 @@ struct Avx512Problem {
     p.dilation_w = g.w.d;
     p.pad_left = g.w.lo;
     p.dilation_h = g.h.d;
+    p.kernel_h = g.h.k;
     p.row_start = g.h.start.data();
     p.row_t_lo = g.h.t_lo.data();
     p.row_t_hi = g.h.t_hi.data();
     p.row_first = g.h.first.data();
     p.vectors = (g.W_out + kAvx512Lanes - 1) / kAvx512Lanes;
     p.loads = g.w.s == 2 ? 2 : 1;
+    masks.reserve(static_cast<std::size_t>(p.vectors * g.w.k * p.loads));
+    inside.reserve(static_cast<std::size_t>(p.vectors));
     for (std::int64_t j = 0; j < p.vectors; ++j) {
       bool full = true;
       for (std::int64_t kw = 0; kw < g.w.k; ++kw) {
@@ -70,9 +76,19 @@ struct Avx512Problem {
     const std::int64_t padded = p.vectors * kAvx512Lanes;
     first_col.assign(static_cast<std::size_t>(padded), 0.0f);
     divisor_w.assign(static_cast<std::size_t>(padded), 1.0f);
+    first_tap_w.assign(static_cast<std::size_t>(padded), 0);
     for (std::int64_t ow = 0; ow < g.W_out; ++ow) {
       first_col[static_cast<std::size_t>(ow)] = static_cast<float>(g.w.first[ow]);
       divisor_w[static_cast<std::size_t>(ow)] = static_cast<float>(g.w.divisor[ow]);
+      first_tap_w[static_cast<std::size_t>(ow)] = static_cast<std::int32_t>(g.w.t_lo[ow]);
+    }
+    p.first_tap_w = first_tap_w.data();
+    if (g.h.k * g.w.k <= 16) {
+      for (std::int64_t t = 0; t < g.h.k; ++t) {
+        for (std::int64_t kw = 0; kw < g.w.k; ++kw) {
+          p.tap_offset[t * g.w.k + kw] = static_cast<float>(t * g.h.d * g.W + kw * g.w.d);
+        }
+      }
     }
     p.first_col = first_col.data();
     p.divisor_w = divisor_w.data();
@@ -85,10 +101,16 @@ struct Avx512Problem {
 
   // f(plane) for every (n, c) plane, OpenMP over planes above kMinElementsForThreads
   // (`elements` is what the problem touches).
+  // A plain loop when the region would have one thread: even then entering it costs more
+  // than a small problem (LeNet's 6 planes of 28 x 28) takes.
   template <class F>
   void for_each_plane(std::int64_t elements, F f) const {
     const std::int64_t planes = g.N * g.C;
-#pragma omp parallel for schedule(static) if (worth_threads(elements))
+    if (!worth_threads(elements) || omp_get_max_threads() == 1) {
+      for (std::int64_t pl = 0; pl < planes; ++pl) f(pl);
+      return;
+    }
+#pragma omp parallel for schedule(static)
     for (std::int64_t pl = 0; pl < planes; ++pl) f(pl);
   }
 };

@@ -41,6 +41,9 @@ struct Axis {
 inline Axis make_axis(std::int64_t n, std::int64_t out, std::int64_t k, std::int64_t s,
                       std::int64_t d, std::int64_t lo, std::int64_t hi, bool count_include_pad) {
   Axis a{n, out, k, s, d, lo, hi, {}, {}, {}, {}, {}, {}};
+  for (auto* v : {&a.start, &a.t_lo, &a.t_hi, &a.first, &a.end, &a.divisor}) {
+    v->reserve(static_cast<std::size_t>(out));
+  }
   for (std::int64_t o = 0; o < out; ++o) {
     const std::int64_t start = o * s - lo;
     const std::int64_t t_lo = start < 0 ? (-start + d - 1) / d : 0;
