@@ -134,6 +134,26 @@ Conv2dPreparedRun conv2d_winograd_f4x3_prepare(const Tensor<float>& x, const Ten
 inline constexpr double kConv2dWinogradF4x3ToleranceFactor = 8;
 inline constexpr Conv2dErrorModel kConv2dWinogradF4x3ErrorModel{.kernel_max = true, .tile = 4};
 
+// The same two with their input/output transforms on 16-float AVX-512 vectors (the Vc ones use
+// 8); same weights, GEMMs and rules, so the same error models and tolerance factors. Refused
+// (supports) on CPUs without AVX-512F.
+void conv2d_winograd_f2x3_avx512(const Tensor<float>& x, const Tensor<float>& w,
+                                 const Tensor<float>& b, const Conv2dParams& p, Tensor<float>& y);
+std::string conv2d_winograd_f2x3_avx512_supports(const Conv2dParams& p, const Shape& x,
+                                                 const Shape& w);
+Conv2dPreparedRun conv2d_winograd_f2x3_avx512_prepare(const Tensor<float>& x,
+                                                      const Tensor<float>& w,
+                                                      const Tensor<float>& b,
+                                                      const Conv2dParams& p);
+void conv2d_winograd_f4x3_avx512(const Tensor<float>& x, const Tensor<float>& w,
+                                 const Tensor<float>& b, const Conv2dParams& p, Tensor<float>& y);
+std::string conv2d_winograd_f4x3_avx512_supports(const Conv2dParams& p, const Shape& x,
+                                                 const Shape& w);
+Conv2dPreparedRun conv2d_winograd_f4x3_avx512_prepare(const Tensor<float>& x,
+                                                      const Tensor<float>& w,
+                                                      const Tensor<float>& b,
+                                                      const Conv2dParams& p);
+
 // ---- spatially separable ----
 
 // Every (oc, ic) kernel must be rank 1 (u v^T within 1e-6 relative, Frobenius norm): a

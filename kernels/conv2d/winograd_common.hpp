@@ -14,10 +14,14 @@
 // clipped when stored. Outputs whose 3x3 window lies entirely in zero padding (padding >= 3)
 // are stored as the bias, exactly as the formula says.
 //
-// Vectorization: Vc::float_v holds 8 tiles that are adjacent along a tile row. Their input
-// columns interleave (tile t starts at column t*m), so a load followed by an in-register
-// transpose puts "column j of 8 tiles" in one vector. The AVX transposes leave the tiles in a
-// permuted lane order; the output side applies the exact inverse, so the order never matters.
+// Vectorization: the stages that touch every tile (the input and output transforms) run one tile
+// row of one channel at a time through a Stages table (winograd_stages.hpp), generic over the
+// vector type: Vc::float_v (8 tiles per vector, VcLanes below) or AVX-512 (16 tiles,
+// winograd_avx512_stages.cpp). A vector holds tiles that are adjacent along a tile row. Their
+// input columns interleave (tile t starts at column t*m), so a load followed by an in-register
+// transpose puts "column j of `lanes` tiles" in one vector. The transposes may leave the tiles
+// in a permuted lane order; the output side applies the exact inverse, so the order never
+// matters.
 //
 // The weights' work (U, rounded to float and packed into the GEMM's micro-panels, GemmPackedA)
 // depends on w alone: run() does it on every call; prepare() does it once and returns a run
@@ -45,6 +49,8 @@
 #include "kernels/conv2d/conv2d_common.hpp"
 #include "kernels/conv2d/conv2d_kernels.hpp"
 #include "kernels/conv2d/prepared.hpp"
+#include "kernels/conv2d/winograd_stages.hpp"
+#include "kernels/conv2d/winograd_transforms.hpp"
 #include "kernels/gemm/gemm.hpp"
 
 namespace convlab::winograd_detail {
@@ -64,76 +70,92 @@ inline std::string supports(const Conv2dParams& p, const Shape& x, const Shape& 
 
 using conv2d_detail::Geometry;
 using Vc::float_v;
-constexpr std::int64_t kLanes = static_cast<std::int64_t>(float_v::size());
 
-// out[j][lane] = u[M * tile(lane) + j] for j < Count: columns j of kLanes consecutive tiles of
-// width M whose first columns are u[0], u[M], ... tile(lane) is a fixed permutation of the
-// lanes, undone by store_tile_columns.
-template <int M, int Count>
-inline void load_tile_columns(const float* u, float_v* out) {
-#if defined(__AVX__)
-  if constexpr (kLanes == 8 && M == 4 && Count == 6) {
-    // Two 4x4 transposes per 128-bit half: lanes hold tiles (0, 2, 4, 6 | 1, 3, 5, 7).
-    auto transpose = [](const float* s, __m256& c0, __m256& c1, __m256& c2, __m256& c3) {
-      const __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + 8);
-      const __m256 r2 = _mm256_loadu_ps(s + 16), r3 = _mm256_loadu_ps(s + 24);
-      const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-      const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-      c0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-      c1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-      c2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-      c3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-    };
-    __m256 c[8];
-    transpose(u, c[0], c[1], c[2], c[3]);
-    // Columns 4 and 5 of tile t are columns 0 and 1 of the tile one position to the right.
-    transpose(u + 4, c[4], c[5], c[6], c[7]);
-    for (int j = 0; j < 6; ++j) out[j] = float_v(c[j]);
-    return;
+// The Vc lanes for winograd_stages.hpp: 8 floats (AVX2; Vc 1.4 has no AVX-512).
+struct VcLanes {
+  using V = float_v;
+  static constexpr std::int64_t lanes = static_cast<std::int64_t>(float_v::size());
+  static V load(const float* p) { return V(p, Vc::Unaligned); }
+  static void store(float* p, const V& v) { v.store(p, Vc::Unaligned); }
+  static V broadcast(float s) { return V(s); }
+  static V load_first(const float* p, int n) {
+    alignas(64) float l[lanes] = {};
+    for (int i = 0; i < n; ++i) l[i] = p[i];
+    return V(l, Vc::Aligned);
   }
-  if constexpr (kLanes == 8 && M == 2 && Count == 4) {
-    // Even/odd split per 128-bit half: lanes hold tiles (0, 1, 4, 5 | 2, 3, 6, 7).
-    for (int h = 0; h < 2; ++h) {
-      const __m256 r0 = _mm256_loadu_ps(u + 2 * h), r1 = _mm256_loadu_ps(u + 2 * h + 8);
-      out[2 * h] = float_v(_mm256_shuffle_ps(r0, r1, _MM_SHUFFLE(2, 0, 2, 0)));
-      out[2 * h + 1] = float_v(_mm256_shuffle_ps(r0, r1, _MM_SHUFFLE(3, 1, 3, 1)));
+  static void store_first(float* p, const V& v, int n) {
+    for (int i = 0; i < n; ++i) p[i] = v[i];
+  }
+
+  // out[j][lane] = u[M * tile(lane) + j] for j < Count: columns j of lanes consecutive tiles of
+  // width M whose first columns are u[0], u[M], ... tile(lane) is a fixed permutation of the
+  // lanes, undone by store_tile_columns (both maps keep lanes 0-7 on tiles 0-7: there are 8).
+  template <int M, int Count>
+  static void load_tile_columns(const float* u, float_v* out) {
+#if defined(__AVX__)
+    if constexpr (lanes == 8 && M == 4 && Count == 6) {
+      // Two 4x4 transposes per 128-bit half: lanes hold tiles (0, 2, 4, 6 | 1, 3, 5, 7).
+      auto transpose = [](const float* s, __m256& c0, __m256& c1, __m256& c2, __m256& c3) {
+        const __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + 8);
+        const __m256 r2 = _mm256_loadu_ps(s + 16), r3 = _mm256_loadu_ps(s + 24);
+        const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+        const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+        c0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+        c1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+        c2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+        c3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+      };
+      __m256 c[8];
+      transpose(u, c[0], c[1], c[2], c[3]);
+      // Columns 4 and 5 of tile t are columns 0 and 1 of the tile one position to the right.
+      transpose(u + 4, c[4], c[5], c[6], c[7]);
+      for (int j = 0; j < 6; ++j) out[j] = float_v(c[j]);
+      return;
     }
-    return;
-  }
+    if constexpr (lanes == 8 && M == 2 && Count == 4) {
+      // Even/odd split per 128-bit half: lanes hold tiles (0, 1, 4, 5 | 2, 3, 6, 7).
+      for (int h = 0; h < 2; ++h) {
+        const __m256 r0 = _mm256_loadu_ps(u + 2 * h), r1 = _mm256_loadu_ps(u + 2 * h + 8);
+        out[2 * h] = float_v(_mm256_shuffle_ps(r0, r1, _MM_SHUFFLE(2, 0, 2, 0)));
+        out[2 * h + 1] = float_v(_mm256_shuffle_ps(r0, r1, _MM_SHUFFLE(3, 1, 3, 1)));
+      }
+      return;
+    }
 #endif
-  alignas(64) float lanes[kLanes];
-  for (int j = 0; j < Count; ++j) {
-    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] = u[M * l + j];
-    out[j] = float_v(lanes, Vc::Aligned);
+    alignas(64) float buf[lanes];
+    for (int j = 0; j < Count; ++j) {
+      for (std::int64_t l = 0; l < lanes; ++l) buf[l] = u[M * l + j];
+      out[j] = float_v(buf, Vc::Aligned);
+    }
   }
-}
 
-// row[M * tile(lane) + j] = in[j][lane] for j < M: writes M * kLanes consecutive floats.
-template <int M>
-inline void store_tile_columns(const float_v* in, float* row) {
+  // row[M * tile(lane) + j] = in[j][lane] for j < M: writes M * lanes consecutive floats.
+  template <int M>
+  static void store_tile_columns(const float_v* in, float* row) {
 #if defined(__AVX__)
-  if constexpr (kLanes == 8 && M == 4) {
-    const __m256 i0 = in[0].data(), i1 = in[1].data(), i2 = in[2].data(), i3 = in[3].data();
-    const __m256 t0 = _mm256_unpacklo_ps(i0, i1), t1 = _mm256_unpackhi_ps(i0, i1);
-    const __m256 t2 = _mm256_unpacklo_ps(i2, i3), t3 = _mm256_unpackhi_ps(i2, i3);
-    _mm256_storeu_ps(row, _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)));
-    _mm256_storeu_ps(row + 8, _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)));
-    _mm256_storeu_ps(row + 16, _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)));
-    _mm256_storeu_ps(row + 24, _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)));
-    return;
-  }
-  if constexpr (kLanes == 8 && M == 2) {
-    _mm256_storeu_ps(row, _mm256_unpacklo_ps(in[0].data(), in[1].data()));
-    _mm256_storeu_ps(row + 8, _mm256_unpackhi_ps(in[0].data(), in[1].data()));
-    return;
-  }
+    if constexpr (lanes == 8 && M == 4) {
+      const __m256 i0 = in[0].data(), i1 = in[1].data(), i2 = in[2].data(), i3 = in[3].data();
+      const __m256 t0 = _mm256_unpacklo_ps(i0, i1), t1 = _mm256_unpackhi_ps(i0, i1);
+      const __m256 t2 = _mm256_unpacklo_ps(i2, i3), t3 = _mm256_unpackhi_ps(i2, i3);
+      _mm256_storeu_ps(row, _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)));
+      _mm256_storeu_ps(row + 8, _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)));
+      _mm256_storeu_ps(row + 16, _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)));
+      _mm256_storeu_ps(row + 24, _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)));
+      return;
+    }
+    if constexpr (lanes == 8 && M == 2) {
+      _mm256_storeu_ps(row, _mm256_unpacklo_ps(in[0].data(), in[1].data()));
+      _mm256_storeu_ps(row + 8, _mm256_unpackhi_ps(in[0].data(), in[1].data()));
+      return;
+    }
 #endif
-  alignas(64) float lanes[kLanes];
-  for (int j = 0; j < M; ++j) {
-    in[j].store(lanes, Vc::Aligned);
-    for (std::int64_t l = 0; l < kLanes; ++l) row[M * l + j] = lanes[l];
+    alignas(64) float buf[lanes];
+    for (int j = 0; j < M; ++j) {
+      in[j].store(buf, Vc::Aligned);
+      for (std::int64_t l = 0; l < lanes; ++l) row[M * l + j] = buf[l];
+    }
   }
-}
+};
 
 // T provides: m, alpha, and the written-out 1-D transforms
 //   weight_1d(const double g[3], double out[alpha])       out = G g
@@ -187,17 +209,24 @@ TransformedWeights transform_weights(const Tensor<float>& w, std::int64_t groups
   return t;
 }
 
-// The convolution with the weights already transformed (transform_weights<T>).
+// The convolution with the weights already transformed (transform_weights<T>), its input and
+// output transforms run by `st` (stages_for<T, L>() or an AVX-512 table).
 template <class T>
-void run_transformed(const Geometry& g, const TransformedWeights& U, const Tensor<float>& x,
-                     const Tensor<float>& b, Tensor<float>& y) {
+void run_transformed(const Stages& stages, const Geometry& g, const TransformedWeights& U,
+                     const Tensor<float>& x, const Tensor<float>& b, Tensor<float>& y) {
   constexpr int m = T::m, a = T::alpha, P = a * a;
 
   const std::int64_t th = (g.H_out + m - 1) / m, tw = (g.W_out + m - 1) / m;
-  const std::int64_t vecs = (tw + kLanes - 1) / kLanes;  // vectors of tiles per tile row
-  const std::int64_t twp = vecs * kLanes;                // tile slots per tile row
-  // Band columns: every tile slot plus the overlap, and the loads of the last transposes.
-  const std::int64_t band_w = (twp * m + m + kLanes - 1) / kLanes * kLanes;
+  // Tile slots per tile row: a multiple of 8, not of the lanes, so 16-float vectors do not
+  // double the GEMMs' N on narrow images (7 tiles of 4 per 28-wide row); the stages take a
+  // partial last vector.
+  const std::int64_t twp = (tw + kSlotGranule - 1) / kSlotGranule * kSlotGranule;
+  const Stages& st = stages.narrow != nullptr && twp < stages.lanes ? *stages.narrow : stages;
+  const std::int64_t lanes = st.lanes;
+  const std::int64_t span = (twp + lanes - 1) / lanes * lanes;  // slots the vectors cover
+  // Band columns: every slot the vectors cover plus the overlap, and the loads of the last
+  // transposes.
+  const std::int64_t band_w = (span * m + m + lanes - 1) / lanes * lanes;
   // Tile rows per chunk: V and M of one chunk within ~1 MiB (this machine's L2), but at least
   // 64 tile slots, so each GEMM's N fills two 32-wide micro-tiles even when one tile row holds
   // only 8 slots (14x14 images: 512 channels put one tile row at 512 KiB). Measured on
@@ -213,7 +242,13 @@ void run_transformed(const Geometry& g, const TransformedWeights& U, const Tenso
   float* const Mt = scratch(1, static_cast<std::size_t>(P * g.C_out_g * S));
   float* const band = scratch(2, static_cast<std::size_t>(a * band_w));
   float* const u = scratch(3, static_cast<std::size_t>(a * band_w));
-  float* const rowbuf = scratch(4, static_cast<std::size_t>(m * twp * m));
+  float* const rowbuf = scratch(4, static_cast<std::size_t>(m * span * m));
+
+  // Columns that tiles below tw read (they cover the padded row); the band's columns past them
+  // only feed slots that are never stored and stay zero, set once here: with 16 lanes they are
+  // most of the band on narrow images, and fill_padded_row writes them one at a time.
+  const std::int64_t used = std::min(band_w, tw * m + (a - m));
+  for (int i = 0; i < a; ++i) std::fill(band + i * band_w + used, band + (i + 1) * band_w, 0.0f);
 
   const bool zero_pad = g.mode == PaddingMode::zeros;
   for (std::int64_t n = 0; n < g.N; ++n) {
@@ -234,30 +269,12 @@ void run_transformed(const Geometry& g, const TransformedWeights& U, const Tenso
                 if (s >= 0) src = xc + s * g.W;
               }
               if (src == nullptr) {
-                std::fill(band + i * band_w, band + (i + 1) * band_w, 0.0f);
+                std::fill(band + i * band_w, band + i * band_w + used, 0.0f);
               } else {
-                conv2d_detail::fill_padded_row(g, src, band + i * band_w, band_w);
+                conv2d_detail::fill_padded_row(g, src, band + i * band_w, used);
               }
             }
-            // Columns first (B^T d): contiguous vectors along the band.
-            for (std::int64_t c = 0; c < band_w; c += kLanes) {
-              float_v d[a], o[a];
-              for (int i = 0; i < a; ++i) d[i] = float_v(band + i * band_w + c, Vc::Unaligned);
-              T::input_1d(d, o);
-              for (int xi = 0; xi < a; ++xi) o[xi].store(u + xi * band_w + c, Vc::Unaligned);
-            }
-            // Then rows ((B^T d) B), 8 tiles per vector after a transpose.
-            for (std::int64_t tv = 0; tv < vecs; ++tv) {
-              for (int xi = 0; xi < a; ++xi) {
-                float_v d[a], o[a];
-                load_tile_columns<m, a>(u + xi * band_w + tv * kLanes * m, d);
-                T::input_1d(d, o);
-                for (int nu = 0; nu < a; ++nu) {
-                  o[nu].store(V + ((xi * a + nu) * g.C_in_g + ic) * S + r * twp + tv * kLanes,
-                              Vc::Unaligned);
-                }
-              }
-            }
+            st.input(band, band_w, u, twp, V + ic * S + r * twp, g.C_in_g * S);
           }
         }
 
@@ -279,43 +296,26 @@ void run_transformed(const Geometry& g, const TransformedWeights& U, const Tenso
         // Output transform, bias, and the clipped store.
         for (std::int64_t oc = 0; oc < g.C_out_g; ++oc) {
           const std::int64_t oc_abs = grp * g.C_out_g + oc;
-          const float_v bias(b.empty() ? 0.0f : b[oc_abs]);
+          const float bias = b.empty() ? 0.0f : b[oc_abs];
           float* yc = y.data() + (n * g.C_out + oc_abs) * g.H_out * g.W_out;
           for (std::int64_t r = 0; r < rows; ++r) {
             const std::int64_t tr = tr0 + r;
-            for (std::int64_t tv = 0; tv < vecs; ++tv) {
-              const float* mp = Mt + oc * S + r * twp + tv * kLanes;
-              float_v t[m][a];  // A^T M: columns first
-              for (int nu = 0; nu < a; ++nu) {
-                float_v col[a], out[m];
-                for (int xi = 0; xi < a; ++xi) {
-                  col[xi] = float_v(mp + (xi * a + nu) * g.C_out_g * S, Vc::Unaligned);
-                }
-                T::output_1d(col, out);
-                for (int i = 0; i < m; ++i) t[i][nu] = out[i];
-              }
-              for (int i = 0; i < m; ++i) {  // (A^T M) A: rows
-                float_v out[m];
-                T::output_1d(t[i], out);
-                for (int j = 0; j < m; ++j) out[j] += bias;
-                store_tile_columns<m>(out, rowbuf + i * twp * m + tv * kLanes * m);
-              }
-            }
+            st.output(Mt + oc * S + r * twp, g.C_out_g * S, twp, bias, rowbuf, span * m);
             for (int i = 0; i < m; ++i) {
               const std::int64_t oh = tr * m + i;
               if (oh >= g.H_out) break;
               float* yr = yc + oh * g.W_out;
-              std::memcpy(yr, rowbuf + i * twp * m,
+              std::memcpy(yr, rowbuf + i * span * m,
                           static_cast<std::size_t>(g.W_out) * sizeof(float));
               if (!zero_pad) continue;
               // An output whose whole window lies in the zero padding is its bias. The
               // transforms would give it the bias plus rounding errors of the tile's other
               // inputs, which its own (empty) window does not bound.
               if (oh < g.pt - 2 || oh >= g.H + g.pt) {
-                std::fill(yr, yr + g.W_out, bias[0]);
+                std::fill(yr, yr + g.W_out, bias);
               } else {
-                std::fill(yr, yr + std::clamp<std::int64_t>(g.pl - 2, 0, g.W_out), bias[0]);
-                std::fill(yr + std::min(g.W + g.pl, g.W_out), yr + g.W_out, bias[0]);
+                std::fill(yr, yr + std::clamp<std::int64_t>(g.pl - 2, 0, g.W_out), bias);
+                std::fill(yr + std::min(g.W + g.pl, g.W_out), yr + g.W_out, bias);
               }
             }
           }
@@ -326,20 +326,22 @@ void run_transformed(const Geometry& g, const TransformedWeights& U, const Tenso
 }
 
 template <class T>
-void run(const Geometry& g, const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
-         Tensor<float>& y) {
-  run_transformed<T>(g, transform_weights<T>(w, g.groups), x, b, y);
+void run(const Stages& st, const Geometry& g, const Tensor<float>& x, const Tensor<float>& w,
+         const Tensor<float>& b, Tensor<float>& y) {
+  run_transformed<T>(st, g, transform_weights<T>(w, g.groups), x, b, y);
 }
 
 // Variant::prepare for a Winograd variant: the weights transformed and packed once.
+// `supports_fn` is the variant's own check (the AVX-512 ones add the CPU's).
 template <class T>
-Conv2dPreparedRun prepare(std::string_view variant, const Tensor<float>& x, const Tensor<float>& w,
+Conv2dPreparedRun prepare(std::string_view variant, conv2d_detail::Conv2dSupportsFn supports_fn,
+                          const Stages& st, const Tensor<float>& x, const Tensor<float>& w,
                           const Tensor<float>& b, const Conv2dParams& p) {
   return conv2d_detail::prepare_with(
-      variant, supports, x, w, b, p, [&w, &p] { return transform_weights<T>(w, p.groups); },
-      [](const Geometry& g, const TransformedWeights& u, const Tensor<float>& x,
-         const Tensor<float>&, const Tensor<float>& b,
-         Tensor<float>& y) { run_transformed<T>(g, u, x, b, y); });
+      variant, supports_fn, x, w, b, p, [&w, &p] { return transform_weights<T>(w, p.groups); },
+      [st](const Geometry& g, const TransformedWeights& u, const Tensor<float>& x,
+           const Tensor<float>&, const Tensor<float>& b,
+           Tensor<float>& y) { run_transformed<T>(st, g, u, x, b, y); });
 }
 
 }  // namespace convlab::winograd_detail

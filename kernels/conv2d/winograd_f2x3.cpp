@@ -23,37 +23,6 @@
 #include "kernels/conv2d/winograd_common.hpp"
 
 namespace convlab {
-namespace {
-
-// [docs:winograd-f2x3-transforms]
-struct F2x3 {
-  static constexpr int m = 2, alpha = 4;
-  // out = G g
-  static void weight_1d(const double g[3], double out[4]) {
-    out[0] = g[0];
-    out[1] = 0.5 * (g[0] + g[1] + g[2]);
-    out[2] = 0.5 * (g[0] - g[1] + g[2]);
-    out[3] = g[2];
-  }
-  // out = B^T d
-  template <class V>
-  static void input_1d(const V d[4], V out[4]) {
-    out[0] = d[0] - d[2];
-    out[1] = d[1] + d[2];
-    out[2] = d[2] - d[1];
-    out[3] = d[1] - d[3];
-  }
-  // out = A^T t
-  template <class V>
-  static void output_1d(const V t[4], V out[2]) {
-    out[0] = t[0] + t[1] + t[2];
-    out[1] = t[1] - t[2] - t[3];
-  }
-};
-// [docs:end]
-
-}  // namespace
-
 std::string conv2d_winograd_f2x3_supports(const Conv2dParams& p, const Shape& x, const Shape& w) {
   return winograd_detail::supports(p, x, w);
 }
@@ -63,12 +32,15 @@ void conv2d_winograd_f2x3(const Tensor<float>& x, const Tensor<float>& w, const 
   const conv2d_detail::Geometry g =
       conv2d_detail::geometry("conv2d_winograd_f2x3", x, w, b, p, y,
                               conv2d_winograd_f2x3_supports(p, x.shape(), w.shape()));
-  winograd_detail::run<F2x3>(g, x, w, b, y);
+  namespace wd = winograd_detail;
+  wd::run<wd::F2x3>(wd::stages_for<wd::F2x3, wd::VcLanes>(), g, x, w, b, y);
 }
 
 Conv2dPreparedRun conv2d_winograd_f2x3_prepare(const Tensor<float>& x, const Tensor<float>& w,
                                                const Tensor<float>& b, const Conv2dParams& p) {
-  return winograd_detail::prepare<F2x3>("conv2d_winograd_f2x3", x, w, b, p);
+  namespace wd = winograd_detail;
+  return wd::prepare<wd::F2x3>("conv2d_winograd_f2x3", conv2d_winograd_f2x3_supports,
+                               wd::stages_for<wd::F2x3, wd::VcLanes>(), x, w, b, p);
 }
 
 }  // namespace convlab

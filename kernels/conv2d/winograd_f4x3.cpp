@@ -23,48 +23,6 @@
 #include "kernels/conv2d/winograd_common.hpp"
 
 namespace convlab {
-namespace {
-
-// [docs:winograd-f4x3-transforms]
-struct F4x3 {
-  static constexpr int m = 4, alpha = 6;
-  // out = G g
-  static void weight_1d(const double g[3], double out[6]) {
-    out[0] = g[0] / 4;
-    out[1] = -(g[0] + g[1] + g[2]) / 6;
-    out[2] = -(g[0] - g[1] + g[2]) / 6;
-    out[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
-    out[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
-    out[5] = g[2];
-  }
-  // out = B^T d
-  template <class V>
-  static void input_1d(const V d[6], V out[6]) {
-    const V s12 = d[1] + d[2], s34 = d[3] + d[4];
-    const V d12 = d[1] - d[2], d43 = d[4] - d[3];
-    const V d42 = d[4] - d[2], d31 = d[3] - d[1];
-    out[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
-    out[1] = s34 - 4.0f * s12;
-    out[2] = d43 + 4.0f * d12;
-    out[3] = d42 + 2.0f * d31;
-    out[4] = d42 - 2.0f * d31;
-    out[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
-  }
-  // out = A^T t
-  template <class V>
-  static void output_1d(const V t[6], V out[4]) {
-    const V s12 = t[1] + t[2], d12 = t[1] - t[2];
-    const V s34 = t[3] + t[4], d34 = t[3] - t[4];
-    out[0] = t[0] + s12 + s34;
-    out[1] = d12 + 2.0f * d34;
-    out[2] = s12 + 4.0f * s34;
-    out[3] = d12 + 8.0f * d34 + t[5];
-  }
-};
-// [docs:end]
-
-}  // namespace
-
 std::string conv2d_winograd_f4x3_supports(const Conv2dParams& p, const Shape& x, const Shape& w) {
   return winograd_detail::supports(p, x, w);
 }
@@ -74,12 +32,15 @@ void conv2d_winograd_f4x3(const Tensor<float>& x, const Tensor<float>& w, const 
   const conv2d_detail::Geometry g =
       conv2d_detail::geometry("conv2d_winograd_f4x3", x, w, b, p, y,
                               conv2d_winograd_f4x3_supports(p, x.shape(), w.shape()));
-  winograd_detail::run<F4x3>(g, x, w, b, y);
+  namespace wd = winograd_detail;
+  wd::run<wd::F4x3>(wd::stages_for<wd::F4x3, wd::VcLanes>(), g, x, w, b, y);
 }
 
 Conv2dPreparedRun conv2d_winograd_f4x3_prepare(const Tensor<float>& x, const Tensor<float>& w,
                                                const Tensor<float>& b, const Conv2dParams& p) {
-  return winograd_detail::prepare<F4x3>("conv2d_winograd_f4x3", x, w, b, p);
+  namespace wd = winograd_detail;
+  return wd::prepare<wd::F4x3>("conv2d_winograd_f4x3", conv2d_winograd_f4x3_supports,
+                               wd::stages_for<wd::F4x3, wd::VcLanes>(), x, w, b, p);
 }
 
 }  // namespace convlab
