@@ -614,6 +614,63 @@ TEST(Conv2dKernelsIdentities, DepthwiseEqualsGroupsOfOneChannel) {
   }
 }
 
+// conv2d_depthwise_avx512 runs planes of up to 4096 padded positions 16 channels at a time,
+// channel-minor, and larger planes one at a time: both give conv2d_depthwise_vc's bits (same
+// FMA chain per output), across channel tails (1, 7, 17, 33 channels), widths around 16,
+// strides 1-3 with odd sizes, dilation, asymmetric padding, every padding mode, kernels of
+// more than 16 taps and no bias.
+TEST(Conv2dKernelsIdentities, DepthwiseAvx512GivesDepthwiseVcsBits) {
+  const KernelVariant& avx = variant("conv2d_depthwise_avx512");
+  if (!avx.supports(Conv2dParams{.groups = 1}, Shape{1, 1, 4, 4}, Shape{1, 1, 3, 3}).empty()) {
+    GTEST_SKIP() << "no AVX-512F";
+  }
+  std::mt19937_64 rng(2003);
+  const auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  const std::int64_t channels[] = {1, 7, 16, 17, 33};
+  const std::int64_t widths[] = {1, 7, 15, 16, 17, 33};
+  const PaddingMode modes[] = {PaddingMode::zeros, PaddingMode::reflect, PaddingMode::replicate,
+                               PaddingMode::circular};
+  int run = 0;
+  for (int i = 0; i < 120; ++i) {
+    const bool big = i % 20 == 0;  // past 4096 padded positions: one plane at a time
+    const std::int64_t C = big ? pick(1, 3) : channels[i % 5];
+    const std::int64_t H = big ? pick(64, 80) : pick(1, 17);
+    const std::int64_t W = big ? pick(64, 80) : widths[pick(0, 5)];
+    const std::int64_t KH = i % 3 == 0 ? 3 : pick(1, 5), KW = i % 3 == 0 ? 3 : pick(1, 7);
+    const PaddingMode mode = modes[pick(0, 3)];
+    // reflect needs padding < size, circular <= size.
+    const std::int64_t ph = std::min<std::int64_t>(2, H - 1), pw = std::min<std::int64_t>(3, W - 1);
+    const Conv2dParams p{.stride_h = pick(1, 3),
+                         .stride_w = pick(1, 3),
+                         .pad_top = pick(0, ph),
+                         .pad_bottom = pick(0, ph),
+                         .pad_left = pick(0, pw),
+                         .pad_right = pick(0, pw),
+                         .dilation_h = pick(1, 2),
+                         .dilation_w = i % 3 == 0 && i % 2 == 0 ? 1 : pick(1, 2),
+                         .groups = C,
+                         .padding_mode = mode};
+    const Shape xs{pick(1, 2), C, H, W}, ws{C, 1, KH, KW};
+    try {
+      (void)conv2d_output_shape(xs, ws, Shape{C}, p);
+    } catch (const std::invalid_argument&) {
+      continue;  // kernel larger than the padded input
+    }
+    ++run;
+    const auto x = random_tensor<float>(xs, 3000 + i);
+    const auto w = random_tensor<float>(ws, 4000 + i);
+    const auto b = i % 4 == 1 ? Tensor<float>() : random_tensor<float>(Shape{C}, 5000 + i);
+    EXPECT_TRUE(all_equal(run_variant(avx, x, w, b, p),
+                          run_variant(variant("conv2d_depthwise_vc"), x, w, b, p)))
+        << "case " << i << ": N " << xs[0] << " C " << C << " H " << H << " W " << W << " K " << KH
+        << "x" << KW << " stride " << p.stride_h << "x" << p.stride_w << " dilation "
+        << p.dilation_h << "x" << p.dilation_w << " pads " << p.pad_top << "," << p.pad_bottom
+        << "," << p.pad_left << "," << p.pad_right << " mode " << static_cast<int>(mode);
+  }
+}
+
 // ---- the separable variants' own contracts ----
 
 // conv2d_implicit_gemm builds im2col's columns straight into the GEMM's panels: the same

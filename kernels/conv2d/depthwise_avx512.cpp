@@ -1,34 +1,56 @@
-// conv2d_depthwise_avx512: depthwise convolution (groups == C_in == C_out) as a 1-D stencil
-// over whole flattened channel planes, with AVX-512.
+// conv2d_depthwise_avx512: depthwise convolution (groups == C_in == C_out) with AVX-512, in
+// two forms chosen by plane size.
 //
 //   y[n][c][oh][ow] = b[c] + sum_{kh, kw} x[n][c][oh*sh + kh*dh - pt][ow*sw + kw*dw - pl]
 //                                         * w[c][0][kh][kw]
 //
-// Parent: conv2d_depthwise_vc. What this adds: that variant vectorizes each output row on its
-// own, so a 7-wide row fills 7 of 8 lanes and a 14-wide row needs two vectors; here each
-// channel plane is copied once into a padded plane of row pitch P, and the output plane is
-// read as the flat sequence i = oh * P + ow, so that every tap (kh, kw) is a constant offset:
+// Parent: conv2d_depthwise_vc, which vectorizes each output row on its own, so a 7-wide row
+// fills 7 of 8 lanes and a 14-wide row needs two vectors.
+//
+// Planes of up to 4096 padded positions read (MobileNet's 56x56 and smaller): 16 channels at
+// a time, channel-minor. The block's 16 input planes are transposed (16x16 in registers) into
+// a buffer of 16-float vectors, one per padded position (slot r * cols + col, lane = channel;
+// padding slots zero, or for reflect / replicate / circular gathered from their source pixel);
+// then every output pixel is one vector, b + sum w[kh][kw] * buffer[(oh*sh + kh*dh) * cols +
+// ow*sw + kw*dw] with the weights as 16-lane vectors (the 9 of a 3x3 kernel in registers), so
+// strides and dilations are plain offsets (no phase planes), 8 pixels of a row side by side;
+// the outputs are transposed back 16 pixels at a time. No lane is wasted on row ends, and the
+// per-plane setup (padded copy, phase split, tap pointers, lane masks: ~150-250 cycles per
+// plane before) is shared by 16 channels; the slot tables are built once per call. What is
+// left is mostly the two transposes (~half the time on 7x7 and stride-2 planes; profiled on
+// dw13 7x7x1024: input transpose ~34%, output ~16%, FMAs ~40%).
+//
+// Larger planes (112x112): each channel plane is copied once into a padded plane of row pitch
+// P and the output plane is read as the flat sequence i = oh * P + ow, so that every tap
+// (kh, kw) is a constant offset:
 //   out_flat[i] = b + sum_{kh, kw} w[kh][kw] * in_flat[i + kh * dh * P + kw * dw].
-// Vectors of 16 outputs then run across row ends (a 7x7 plane with P = 8 is 4 vectors); the
-// P - W_out columns past each row end are computed and squeezed out when storing (compress +
-// masked store). With zero padding and stride_w 1 the right padding of a row and the left
-// padding of the next share the same zero columns, so P = W + max(pad_left, pad_right) for the
-// usual shapes. Strides are made unit-stride too: the padded plane is split once into
-// stride_h x stride_w phase planes (phase (r, s) holds rows r, r + sh, ... and columns s,
-// s + sw, ...; stride_w 2 with AVX-512 permutes), where tap (kh, kw) reads phase
-// (kh*dh mod sh, kw*dw mod sw) at offset (kh*dh / sh) * P + kw*dw / sw. Four output vectors
-// stay in registers while the taps stream over them, with the 9 weights of a 3x3 kernel held
-// in registers. OpenMP over the (n, c) planes; each output is computed by one thread in the
-// same order, so results do not depend on the number of threads.
+// Vectors of 16 outputs then run across row ends; the P - W_out columns past each row end are
+// computed and squeezed out when storing (compress + masked store). With zero padding and
+// stride_w 1 the right padding of a row and the left padding of the next share the same zero
+// columns, so P = W + max(pad_left, pad_right) for the usual shapes. Strides are made
+// unit-stride too: the padded plane is split once into stride_h x stride_w phase planes
+// (phase (r, s) holds rows r, r + sh, ... and columns s, s + sw, ...; stride_w 2 with AVX-512
+// permutes), where tap (kh, kw) reads phase (kh*dh mod sh, kw*dw mod sw) at offset
+// (kh*dh / sh) * P + kw*dw / sw. The channel-blocked form is slower there (0.48 of oneDNN
+// against 0.6 on dw1): its buffer no longer fits in L2.
+//
+// OpenMP over the 16-channel blocks, or the (n, c) planes; each output is computed by one
+// thread in the same order, so results do not depend on the number of threads.
 // Every stride, dilation and padding mode; only the depthwise condition is refused, and CPUs
 // without AVX-512F (supports() says so; the inner loops are in depthwise_avx512_plane.cpp,
 // compiled with AVX-512 flags, never reached there).
-// When it wins: small planes (14x14, 7x7) and stride 2, where per-row vectors waste most lanes;
-// on 112x112 planes it still saves the per-row tails.
-// Memory: per thread, one padded plane (stride_h * stride_w phases of about
-// (H_out + KH) x P floats) and one padded row.
+// Measured (bench_variants --sets=mobilenet_v1, one process, medians; ratio to oneDNN's
+// brdgmm_dw on its channel-blocked layout, reorders excluded), before -> after the
+// channel-blocked form: dw1 112x112x32 0.61 -> 0.60 (per-plane form in both), dw2_s2 0.37 ->
+// 0.38 (per-plane), dw3 56x56x128 0.46 -> 0.47, dw4_s2 0.26 -> 0.42, dw5 28x28x256 0.48 ->
+// 0.60, dw6_s2 0.26 -> 0.43, dw7 14x14x512 0.31 -> 0.52, dw12_s2 0.16 -> 0.43, dw13 7x7x1024
+// 0.20 -> 0.50 (repeated runs move the ratios by about 0.05). Still below oneDNN everywhere:
+// it reads nChw16c directly, this pays both transposes.
+// Memory: per thread, blocked: the slot buffer (16 x padded positions floats, <= 256 KiB), the
+// outputs of one block and the weight vectors; per plane: one padded plane (stride_h *
+// stride_w phases of about (H_out + KH) x P floats) and one padded row.
 // Accuracy: KH * KW + 1 terms per output, one float FMA chain in (kh, kw) order, as
-// conv2d_depthwise_vc.
+// conv2d_depthwise_vc (the same bits).
 #include <omp.h>
 
 #include <algorithm>
@@ -120,6 +142,95 @@ struct PhaseBuffer {
   }
 };
 
+// The channel-blocked form (depthwise_avx512_block): the slot tables, built once per call and
+// shared by every block. Slots cover the padded positions read, rows x cols, row-major, plus
+// one spare slot for input pixels that no tap reads.
+struct BlockPlan {
+  std::int64_t rows, cols, slots;
+  std::vector<std::int32_t> in_slot, border_slot, border_src, tap_offset;
+};
+
+// At most 4096 slots of 64 bytes, 256 KiB: the buffer of a block stays well inside L2 (1 MiB
+// on Zen 4). Bigger planes use the per-plane path (at 114x114, dw1, blocks measured 0.48 of
+// oneDNN against 0.6 per plane).
+constexpr std::int64_t kMaxBlockSlots = 4096;
+
+BlockPlan block_plan(const Geometry& g) {
+  BlockPlan b{};
+  b.rows = (g.H_out - 1) * g.sh + (g.KH - 1) * g.dh + 1;
+  b.cols = (g.W_out - 1) * g.sw + (g.KW - 1) * g.dw + 1;
+  b.slots = b.rows * b.cols + 1;
+  if (b.slots > kMaxBlockSlots || g.H * g.W > kMaxBlockSlots * 16) return b;
+  const auto slot = [&](std::int64_t r, std::int64_t col) {
+    return static_cast<std::int32_t>(r * b.cols + col);
+  };
+  const auto spare = slot(b.rows, 0);
+  b.in_slot.assign(static_cast<std::size_t>((g.H * g.W + 15) / 16 * 16), spare);
+  for (std::int64_t ih = 0; ih < g.H; ++ih) {
+    for (std::int64_t iw = 0; iw < g.W; ++iw) {
+      const std::int64_t r = ih + g.pt, col = iw + g.pl;
+      if (r < b.rows && col < b.cols)
+        b.in_slot[static_cast<std::size_t>(ih * g.W + iw)] = slot(r, col);
+    }
+  }
+  if (g.mode != PaddingMode::zeros) {
+    for (std::int64_t r = 0; r < b.rows; ++r) {
+      for (std::int64_t col = 0; col < b.cols; ++col) {
+        const std::int64_t ih = r - g.pt, iw = col - g.pl;
+        if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) continue;
+        const std::int64_t sh = ref::source_index(ih, g.H, g.mode);
+        const std::int64_t sw = ref::source_index(iw, g.W, g.mode);
+        b.border_slot.push_back(slot(r, col));
+        b.border_src.push_back(sh < 0 || sw < 0 ? -1 : static_cast<std::int32_t>(sh * g.W + sw));
+      }
+    }
+  }
+  for (std::int64_t kh = 0; kh < g.KH; ++kh) {
+    for (std::int64_t kw = 0; kw < g.KW; ++kw) b.tap_offset.push_back(slot(kh * g.dh, kw * g.dw));
+  }
+  return b;
+}
+
+// Blocks of 16 channels of one image, with OpenMP over the blocks.
+void run_blocks(const Geometry& g, const BlockPlan& plan, const Tensor<float>& x,
+                const Tensor<float>& w, const Tensor<float>& b, bool parallel, Tensor<float>& y) {
+  const std::int64_t n_taps = g.KH * g.KW, in_pixels = g.H * g.W, out_pixels = g.H_out * g.W_out;
+  const std::int64_t per_image = (g.C_in + 15) / 16, blocks = g.N * per_image;
+#pragma omp parallel if (parallel)
+  {
+    const std::int64_t threads = omp_get_num_threads(), id = omp_get_thread_num();
+    const std::int64_t begin = blocks * id / threads, end = blocks * (id + 1) / threads;
+    std::vector<float> buffer(static_cast<std::size_t>(plan.slots * 16), 0.0f);
+    std::vector<float> wbuf(static_cast<std::size_t>((n_taps + 15) / 16 * 16 * 16));
+    std::vector<float> out(static_cast<std::size_t>((out_pixels + 15) / 16 * 16 * 16), 0.0f);
+    for (std::int64_t blk = begin; blk < end; ++blk) {
+      const std::int64_t n = blk / per_image, c0 = blk % per_image * 16;
+      const conv2d_detail::DepthwiseBlock block{
+          .x = x.data() + (n * g.C_in + c0) * in_pixels,
+          .weights = w.data() + c0 * n_taps,
+          .bias = b.empty() ? nullptr : b.data() + c0,
+          .channels = std::min<std::int64_t>(16, g.C_in - c0),
+          .n_taps = n_taps,
+          .in_pixels = in_pixels,
+          .out_pixels = out_pixels,
+          .H_out = g.H_out,
+          .W_out = g.W_out,
+          .sh = g.sh,
+          .sw = g.sw,
+          .cols = plan.cols,
+          .in_slot = plan.in_slot.data(),
+          .border_slot = plan.border_slot.data(),
+          .border_src = plan.border_src.data(),
+          .n_border = static_cast<std::int64_t>(plan.border_slot.size()),
+          .tap_offset = plan.tap_offset.data(),
+          .kernel3x3 = g.KH == 3 && g.KW == 3,
+          .row_step = g.dh * plan.cols,
+          .col_step = g.dw};
+      conv2d_detail::depthwise_avx512_block(block, buffer.data(), wbuf.data(), out.data(),
+                                            y.data() + (n * g.C_in + c0) * out_pixels);
+    }
+  }
+}
 }  // namespace
 
 std::string conv2d_depthwise_avx512_supports(const Conv2dParams& p, const Shape& x,
@@ -136,8 +247,16 @@ void conv2d_depthwise_avx512(const Tensor<float>& x, const Tensor<float>& w, con
   const Geometry g =
       conv2d_detail::geometry("conv2d_depthwise_avx512", x, w, b, p, y,
                               conv2d_depthwise_avx512_supports(p, x.shape(), w.shape()));
-  const Layout l = layout(g);
   const std::int64_t n_taps = g.KH * g.KW;
+  const std::int64_t planes = g.N * g.C_in;
+  // Threads only pay off above ~1 MFLOP: waking them costs more on small problems.
+  const bool parallel = planes * g.H_out * g.W_out * n_taps * 2 > (std::int64_t{1} << 20);
+  const BlockPlan plan = block_plan(g);
+  if (!plan.in_slot.empty()) {
+    run_blocks(g, plan, x, w, b, parallel, y);
+    return;
+  }
+  const Layout l = layout(g);
   std::vector<std::uint16_t> lane_mask(static_cast<std::size_t>(l.pitch));
   for (std::int64_t c = 0; c < l.pitch; ++c) {
     for (std::int64_t j = 0; j < 16; ++j) {
@@ -149,9 +268,6 @@ void conv2d_depthwise_avx512(const Tensor<float>& x, const Tensor<float>& w, con
   const TapPattern pattern = rows3 && g.sw == 1   ? TapPattern::row3_stride1
                              : rows3 && g.sw == 2 ? TapPattern::row3_stride2
                                                   : TapPattern::any;
-  const std::int64_t planes = g.N * g.C_in;
-  // Threads only pay off above ~1 MFLOP: waking them costs more on small problems.
-  const bool parallel = planes * g.H_out * g.W_out * n_taps * 2 > (std::int64_t{1} << 20);
 #pragma omp parallel if (parallel)
   {
     // A fixed contiguous range of planes per thread. Two buffers: the next plane is copied

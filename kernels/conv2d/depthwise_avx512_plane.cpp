@@ -157,6 +157,113 @@ inline void split_row2(const float* src, std::int64_t W, std::int64_t pl, std::i
   }
 }
 
+// All lanes: the zero-masking forms of the intrinsics below, as in shifted().
+constexpr __mmask16 kAll = 0xFFFF;
+constexpr __mmask8 kAll8 = 0xFF;
+
+// r[i][j] -> r[j][i] for a 16x16 block of floats: 32-bit then 64-bit interleaves within 128-bit
+// lanes give each lane four rows of one column, and two rounds of lane shuffles gather a
+// column's four lanes.
+inline void transpose16(__m512* r) {
+  __m512 a[16], b[16];
+  for (int k = 0; k < 8; ++k) {
+    a[2 * k] = _mm512_maskz_unpacklo_ps(kAll, r[2 * k], r[2 * k + 1]);
+    a[2 * k + 1] = _mm512_maskz_unpackhi_ps(kAll, r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    for (int h = 0; h < 2; ++h) {
+      const __m512d lo = _mm512_castps_pd(a[4 * k + h]), hi = _mm512_castps_pd(a[4 * k + h + 2]);
+      b[4 * k + 2 * h] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, lo, hi));
+      b[4 * k + 2 * h + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, lo, hi));
+    }
+  }
+  // b[4k + m], lane L: rows 4k..4k+3 of column 4L + m.
+  for (int m = 0; m < 4; ++m) {
+    const __m512 c0 = _mm512_maskz_shuffle_f32x4(kAll, b[m], b[4 + m], 0x88);
+    const __m512 c1 = _mm512_maskz_shuffle_f32x4(kAll, b[m], b[4 + m], 0xDD);
+    const __m512 d0 = _mm512_maskz_shuffle_f32x4(kAll, b[8 + m], b[12 + m], 0x88);
+    const __m512 d1 = _mm512_maskz_shuffle_f32x4(kAll, b[8 + m], b[12 + m], 0xDD);
+    r[m] = _mm512_maskz_shuffle_f32x4(kAll, c0, d0, 0x88);
+    r[4 + m] = _mm512_maskz_shuffle_f32x4(kAll, c1, d1, 0x88);
+    r[8 + m] = _mm512_maskz_shuffle_f32x4(kAll, c0, d0, 0xDD);
+    r[12 + m] = _mm512_maskz_shuffle_f32x4(kAll, c1, d1, 0xDD);
+  }
+}
+
+// r[c] = 16 floats of channel c (clamped to the last one) from pixel p0 of `n` per plane, zero
+// past n, transposed: r[j] = pixel p0 + j of the 16 channels.
+inline void load_transposed(const float* x, std::int64_t plane, std::int64_t last, std::int64_t p0,
+                            std::int64_t n, __m512* r) {
+  const __mmask16 m = lanes_between(0, n - p0);
+  for (int c = 0; c < 16; ++c)
+    r[c] = _mm512_maskz_loadu_ps(m, x + (c < last ? c : last) * plane + p0);
+  transpose16(r);
+}
+
+// NP consecutive output pixels of one row from their tap-0 slot `base`, SW (> 0) or b.sw slots
+// apart, into o (NP vectors): NP independent FMA chains side by side, in tap order. K3 (3x3,
+// dilation_w 1): the 9 weights in registers (wv) and every tap at a constant offset from base
+// or from base + one or two kernel rows (rs floats).
+template <int NP, int SW, bool K3>
+inline void pixels(const DepthwiseBlock& b, const __m512* wv, __m512 bias, const float* wbuf,
+                   const float* base, std::int64_t rs, float* o) {
+  const std::int64_t sw = SW > 0 ? SW : b.sw;
+  __m512 a[NP];
+  for (int q = 0; q < NP; ++q) a[q] = bias;
+  if constexpr (K3) {
+    for (int kh = 0; kh < 3; ++kh) {
+      for (int kw = 0; kw < 3; ++kw) {
+        for (int q = 0; q < NP; ++q) {
+          a[q] = _mm512_fmadd_ps(wv[3 * kh + kw],
+                                 _mm512_loadu_ps(base + kh * rs + 16 * (q * sw + kw)), a[q]);
+        }
+      }
+    }
+  } else {
+    for (std::int64_t t = 0; t < b.n_taps; ++t) {
+      const __m512 w = _mm512_loadu_ps(wbuf + 16 * t);
+      const float* tap = base + 16 * std::int64_t{b.tap_offset[t]};
+      for (int q = 0; q < NP; ++q) {
+        a[q] = _mm512_fmadd_ps(w, _mm512_loadu_ps(tap + 16 * q * sw), a[q]);
+      }
+    }
+  }
+  for (int q = 0; q < NP; ++q) _mm512_storeu_ps(o + 16 * q, a[q]);
+}
+
+// pixels<n> for n in [1, NP].
+template <int NP, int SW, bool K3>
+inline void last_pixels(std::int64_t n, const DepthwiseBlock& b, const __m512* wv, __m512 bias,
+                        const float* wbuf, const float* base, std::int64_t rs, float* o) {
+  if constexpr (NP > 0) {
+    if (n == NP) {
+      pixels<NP, SW, K3>(b, wv, bias, wbuf, base, rs, o);
+    } else {
+      last_pixels<NP - 1, SW, K3>(n, b, wv, bias, wbuf, base, rs, o);
+    }
+  }
+}
+
+// The block's output pixels, row by row, one vector each into out (lane = channel).
+template <int SW, bool K3>
+void block_outputs(const DepthwiseBlock& b, const float* buffer, const float* wbuf, float* out) {
+  const __m512 bias =
+      b.bias ? _mm512_maskz_loadu_ps(lanes_between(0, b.channels), b.bias) : _mm512_setzero_ps();
+  __m512 wv[9];
+  for (int t = 0; t < 9; ++t) wv[t] = K3 ? _mm512_loadu_ps(wbuf + 16 * t) : bias;
+  const std::int64_t rs = 16 * b.row_step, sw = SW > 0 ? SW : b.sw;
+  for (std::int64_t oh = 0; oh < b.H_out; ++oh) {
+    const float* row = buffer + 16 * oh * b.sh * b.cols;
+    std::int64_t ow = 0;
+    for (; ow + 8 <= b.W_out; ow += 8, out += 128) {
+      pixels<8, SW, K3>(b, wv, bias, wbuf, row + 16 * ow * sw, rs, out);
+    }
+    // The last 1-7 pixels of the row as one group too.
+    last_pixels<7, SW, K3>(b.W_out - ow, b, wv, bias, wbuf, row + 16 * ow * sw, rs, out);
+    out += 16 * (b.W_out - ow);
+  }
+}
+
 }  // namespace
 
 void depthwise_avx512_plane(const DepthwisePlane& p, float* y) {
@@ -195,6 +302,71 @@ void fill_zero_padded_avx512(const float* x, std::int64_t H, std::int64_t W, std
       }
     } else {
       split_row2(x + ih * W, W, pl, pitch, dst, dst + phase_size);
+    }
+  }
+}
+
+void depthwise_avx512_block(const DepthwiseBlock& b, float* buffer, float* wbuf, float* out,
+                            float* y) {
+  const std::int64_t last = b.channels - 1;
+  __m512 r[16];
+  // Weights as one vector per tap (lane = channel).
+  for (std::int64_t t0 = 0; t0 < b.n_taps; t0 += 16) {
+    load_transposed(b.weights + t0, b.n_taps, last, 0, b.n_taps - t0, r);
+    for (int j = 0; j < 16; ++j) _mm512_storeu_ps(wbuf + 16 * (t0 + j), r[j]);
+  }
+  // A tail of a few pixels (a 7x7 plane is 3 x 16 + 1) is copied element by element: cheaper
+  // than a whole transpose.
+  constexpr std::int64_t kScalarTail = 4;
+  for (std::int64_t p0 = 0; p0 < b.in_pixels; p0 += 16) {
+    if (b.in_pixels - p0 <= kScalarTail) {
+      for (std::int64_t p = p0; p < b.in_pixels; ++p) {
+        float* dst = buffer + 16 * std::int64_t{b.in_slot[p]};
+        for (std::int64_t c = 0; c < 16; ++c) dst[c] = b.x[(c < last ? c : last) * b.in_pixels + p];
+      }
+      break;
+    }
+    load_transposed(b.x, b.in_pixels, last, p0, b.in_pixels, r);
+    const std::int32_t* slot = b.in_slot + p0;
+    for (int j = 0; j < 16; ++j) _mm512_storeu_ps(buffer + 16 * std::int64_t{slot[j]}, r[j]);
+  }
+  if (b.n_border > 0) {
+    const __m512i channel = _mm512_maskz_min_epi32(
+        kAll, _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32(static_cast<int>(last)));
+    const __m512i index =
+        _mm512_mullo_epi32(channel, _mm512_set1_epi32(static_cast<int>(b.in_pixels)));
+    for (std::int64_t k = 0; k < b.n_border; ++k) {
+      const std::int32_t src = b.border_src[k];
+      const __m512 v =
+          src < 0 ? _mm512_setzero_ps()
+                  : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), kAll, index, b.x + src, 4);
+      _mm512_storeu_ps(buffer + 16 * std::int64_t{b.border_slot[k]}, v);
+    }
+  }
+  const bool k3 = b.kernel3x3 && b.col_step == 1;
+  if (k3 && b.sw == 1) {
+    block_outputs<1, true>(b, buffer, wbuf, out);
+  } else if (k3 && b.sw == 2) {
+    block_outputs<2, true>(b, buffer, wbuf, out);
+  } else if (k3) {
+    block_outputs<0, true>(b, buffer, wbuf, out);
+  } else {
+    block_outputs<0, false>(b, buffer, wbuf, out);
+  }
+  // Back to planes, 16 pixels at a time.
+  for (std::int64_t p0 = 0; p0 < b.out_pixels; p0 += 16) {
+    if (b.out_pixels - p0 <= kScalarTail) {
+      for (std::int64_t p = p0; p < b.out_pixels; ++p) {
+        for (std::int64_t c = 0; c < b.channels; ++c) y[c * b.out_pixels + p] = out[16 * p + c];
+      }
+      break;
+    }
+    for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(out + 16 * (p0 + j));
+    transpose16(r);
+    const __mmask16 m = lanes_between(0, b.out_pixels - p0);
+    for (int c = 0; c < 16; ++c) {
+      if (c < b.channels) _mm512_mask_storeu_ps(y + c * b.out_pixels + p0, m, r[c]);
     }
   }
 }

@@ -47,4 +47,36 @@ void fill_zero_padded_avx512(const float* x, std::int64_t H, std::int64_t W, std
                              std::int64_t pt, std::int64_t pl, std::int64_t sh, std::int64_t sw,
                              std::int64_t pitch, std::int64_t phase_size, float* phases);
 
+// Up to 16 channel planes at once, channel-minor: the planes x (c * in_pixels + pixel, c <
+// channels) are transposed into `buffer`, one 16-float vector per padded input position (slot
+// r * cols + col, lane = channel; lanes past `channels` repeat the last channel); then each
+// output pixel (oh, ow) is one vector, acc = bias, acc += w[t] * buffer[oh * sh * cols +
+// ow * sw + tap_offset[t]] for t in tap order, and the outputs are transposed back into y
+// (c * out_pixels + pixel) 16 pixels at a time.
+struct DepthwiseBlock {
+  const float* x;
+  const float* weights;  // channels x n_taps, (c, t)
+  const float* bias;     // channels floats, or nullptr
+  std::int64_t channels, n_taps, in_pixels, out_pixels;
+  std::int64_t H_out, W_out, sh, sw, cols;
+  // Slot of each input pixel (in_pixels rounded up to 16 entries; pixels not read and the
+  // entries past in_pixels name a spare slot that no tap reads).
+  const std::int32_t* in_slot;
+  // Padding slots to write for each block (non-zero padding modes): border_slot[k] gets input
+  // pixel border_src[k] of every channel, or zero when border_src[k] < 0.
+  const std::int32_t* border_slot;
+  const std::int32_t* border_src;
+  std::int64_t n_border;
+  const std::int32_t* tap_offset;  // n_taps slot offsets
+  // 3x3 kernels: tap_offset[3kh + kw] == kh * row_step + kw * col_step.
+  bool kernel3x3;
+  std::int64_t row_step, col_step;
+};
+
+// y (channels planes of out_pixels) for one block. buffer: the slots (16 floats each; zero
+// where no input pixel or border entry writes); wbuf: (n_taps rounded up to 16) x 16 floats and
+// out: (out_pixels rounded up to 16) x 16 floats of scratch.
+void depthwise_avx512_block(const DepthwiseBlock& b, float* buffer, float* wbuf, float* out,
+                            float* y);
+
 }  // namespace convlab::conv2d_detail

@@ -126,7 +126,7 @@ void add_conv2d_variants(std::vector<Variant>& all) {
                                "one float dot product of KH*KW terms per output"));
   all.push_back(conv2d_variant(
       "conv2d_depthwise_avx512", "conv2d_depthwise_vc",
-      "depthwise, AVX-512 over each flattened padded plane (stride phases); OpenMP over planes",
+      "depthwise, AVX-512: 16 channels per vector on small planes, flat padded planes else",
       conv2d_depthwise_avx512, conv2d_depthwise_avx512_supports,
       kConv2dDepthwiseAvx512ToleranceFactor, "one float dot product of KH*KW terms per output"));
   all.push_back(conv2d_variant("conv2d_im2col_gemm", "conv2d_reference",
