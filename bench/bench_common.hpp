@@ -20,6 +20,8 @@ struct Options {
   // Also time oneDNN's direct and Winograd algorithms on their own (onednn_direct,
   // onednn_winograd), besides `onednn`, the faster of the two.
   bool onednn_algorithms = false;
+  // Also time each variant's prepared form (Variant::prepare) as <variant>+prepared.
+  bool prepared = true;
   // Slow variants (the references, gemm_naive) run one iteration per repetition on problems
   // above this many direct-algorithm operations.
   double slow_flop_budget = 2e8;

@@ -20,6 +20,7 @@
 //   --sets=a,b,...        shape sets of bench/shapes (default all)      [CONVLAB_BENCH_SETS]
 //   --threads=N           OpenMP (and OpenBLAS) threads (default 1)      [CONVLAB_BENCH_THREADS]
 //   --onednn-algorithms   also time oneDNN's direct and Winograd algorithms separately
+//   --no-prepared         skip the <variant>+prepared rows
 //   --slow-flop-budget=F  references and gemm_naive run one iteration, once (no repetitions),
 //                         above F direct operations (default 2e8)
 //   --list-sets           print the available sets and exit
@@ -93,7 +94,7 @@ void register_variants(const Problem& p) {
           return [v, &p, &in, out] { v->run(p.params, in, *out); };
         },
         slow);
-    if (!v->prepare) continue;
+    if (!v->prepare || !options().prepared) continue;
     // The same variant with its weights prepared once, untimed (Variant::prepare): what the
     // `onednn` peer is timed as, on weights already reordered into its layouts.
     register_problem_benchmark(
@@ -137,6 +138,8 @@ void parse_options(int& argc, char** argv) {
       o.slow_flop_budget = std::atof(v);
     } else if (a == "--onednn-algorithms") {
       o.onednn_algorithms = true;
+    } else if (a == "--no-prepared") {
+      o.prepared = false;
     } else if (a == "--list-sets") {
       list = true;
     } else if (a.starts_with("--benchmark_min_time=") && a.ends_with("s")) {
