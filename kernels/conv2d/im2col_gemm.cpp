@@ -68,12 +68,8 @@ void conv2d_im2col_gemm(const Tensor<float>& x, const Tensor<float>& w, const Te
 
 Conv2dPreparedRun conv2d_im2col_gemm_prepare(const Tensor<float>& x, const Tensor<float>& w,
                                              const Tensor<float>& b, const Conv2dParams& p) {
-  return conv2d_detail::prepare_with(
-      "conv2d_im2col_gemm", conv2d_im2col_gemm_supports, x, w, b, p,
-      [&w, &p] { return conv2d_detail::pack_weight_groups(w, p.groups); },
-      [](const conv2d_detail::Geometry& g, const std::vector<GemmPackedA>& packed,
-         const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
-         Tensor<float>& y) { run_im2col_gemm(g, &packed, x, w, b, y); });
+  return conv2d_detail::prepare_packed_weights("conv2d_im2col_gemm", conv2d_im2col_gemm_supports, x,
+                                               w, b, p, run_im2col_gemm);
 }
 
 }  // namespace convlab

@@ -67,10 +67,17 @@ void pack_columns(const void* context, std::int64_t k0, std::int64_t j0, std::in
 }
 // [docs:end]
 
-void run_implicit_gemm(const Geometry& g, const std::vector<GemmPackedA>& packed,
-                       const Tensor<float>& x, const Tensor<float>& b, Tensor<float>& y) {
+// packed: each group's weights already packed (the prepared form), or null (packed here).
+void run_implicit_gemm(const Geometry& g, const std::vector<GemmPackedA>* packed,
+                       const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                       Tensor<float>& y) {
   const std::int64_t K = g.C_in_g * g.KH * g.KW, P = g.H_out * g.W_out;
-  if (P == 0 || K == 0) return;
+  if (P == 0 || K == 0 || g.C_out_g == 0) return;
+  std::vector<GemmPackedA> per_call;
+  if (packed == nullptr) {
+    per_call = conv2d_detail::pack_weight_groups(w, g.groups);
+    packed = &per_call;
+  }
   Columns columns{&g, nullptr, conv2d_detail::interior(g.W, g.W_out, g.KW, g.sw, g.pl, g.dw)};
   const GemmBSource source{pack_columns, &columns};
   for (std::int64_t n = 0; n < g.N; ++n) {
@@ -79,7 +86,7 @@ void run_implicit_gemm(const Geometry& g, const std::vector<GemmPackedA>& packed
       float* yg = y.data() + (n * g.C_out + grp * g.C_out_g) * P;
       conv2d_detail::fill_rows(yg, g.C_out_g, P, P,
                                b.empty() ? nullptr : b.data() + grp * g.C_out_g);
-      gemm(packed[static_cast<std::size_t>(grp)], source,
+      gemm((*packed)[static_cast<std::size_t>(grp)], source,
            GemmProblem{.M = g.C_out_g, .N = P, .K = K, .C = yg, .ldc = P, .accumulate = true});
     }
   }
@@ -96,18 +103,13 @@ void conv2d_implicit_gemm(const Tensor<float>& x, const Tensor<float>& w, const 
   const Geometry g =
       conv2d_detail::geometry("conv2d_implicit_gemm", x, w, b, p, y,
                               conv2d_implicit_gemm_supports(p, x.shape(), w.shape()));
-  if (g.C_out_g == 0 || g.C_in_g * g.KH * g.KW == 0) return;
-  run_implicit_gemm(g, conv2d_detail::pack_weight_groups(w, g.groups), x, b, y);
+  run_implicit_gemm(g, nullptr, x, w, b, y);
 }
 
 Conv2dPreparedRun conv2d_implicit_gemm_prepare(const Tensor<float>& x, const Tensor<float>& w,
                                                const Tensor<float>& b, const Conv2dParams& p) {
-  return conv2d_detail::prepare_with(
-      "conv2d_implicit_gemm", conv2d_implicit_gemm_supports, x, w, b, p,
-      [&w, &p] { return conv2d_detail::pack_weight_groups(w, p.groups); },
-      [](const Geometry& g, const std::vector<GemmPackedA>& packed, const Tensor<float>& x,
-         const Tensor<float>&, const Tensor<float>& b,
-         Tensor<float>& y) { run_implicit_gemm(g, packed, x, b, y); });
+  return conv2d_detail::prepare_packed_weights(
+      "conv2d_implicit_gemm", conv2d_implicit_gemm_supports, x, w, b, p, run_implicit_gemm);
 }
 
 }  // namespace convlab

@@ -52,6 +52,24 @@ inline std::vector<GemmPackedA> pack_weight_groups(const Tensor<float>& w, std::
   return packed;
 }
 
+// A GEMM-based variant's body: `packed` holds each group's weights packed once (the prepared
+// form), or is null (the variant packs per call).
+using PackedWeightsRun = void (*)(const Geometry& g, const std::vector<GemmPackedA>* packed,
+                                  const Tensor<float>& x, const Tensor<float>& w,
+                                  const Tensor<float>& b, Tensor<float>& y);
+
+// Variant::prepare for a GEMM-based variant: its weights packed once (pack_weight_groups).
+inline Conv2dPreparedRun prepare_packed_weights(std::string_view variant, Conv2dSupportsFn supports,
+                                                const Tensor<float>& x, const Tensor<float>& w,
+                                                const Tensor<float>& b, const Conv2dParams& p,
+                                                PackedWeightsRun run) {
+  return prepare_with(
+      variant, supports, x, w, b, p, [&w, &p] { return pack_weight_groups(w, p.groups); },
+      [run](const Geometry& g, const std::vector<GemmPackedA>& packed, const Tensor<float>& x,
+            const Tensor<float>& w, const Tensor<float>& b,
+            Tensor<float>& y) { run(g, &packed, x, w, b, y); });
+}
+
 // C (+)= A B with A the weights of group grp: from `packed` when given, else from w itself.
 inline void gemm_weights(const std::vector<GemmPackedA>* packed, std::int64_t grp, GemmProblem gp) {
   if (packed != nullptr) {
