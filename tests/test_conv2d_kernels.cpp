@@ -63,6 +63,8 @@ const std::vector<KernelVariant>& variants() {
        kConv2dDirectAvx512ToleranceFactor, true, Weights::any},
       {"conv2d_direct_vc_oc", conv2d_direct_vc_oc, conv2d_direct_vc_oc_supports,
        kConv2dDirectVcOcToleranceFactor, true, Weights::any},
+      {"conv2d_direct_oc_avx512", conv2d_direct_oc_avx512, conv2d_direct_oc_avx512_supports,
+       kConv2dDirectOcAvx512ToleranceFactor, true, Weights::any},
       {"conv2d_depthwise_vc", conv2d_depthwise_vc, conv2d_depthwise_vc_supports,
        kConv2dDepthwiseVcToleranceFactor, true, Weights::any},
       {"conv2d_depthwise_avx512", conv2d_depthwise_avx512, conv2d_depthwise_avx512_supports,
@@ -668,6 +670,54 @@ TEST(Conv2dKernelsIdentities, DepthwiseAvx512GivesDepthwiseVcsBits) {
         << "x" << KW << " stride " << p.stride_h << "x" << p.stride_w << " dilation "
         << p.dilation_h << "x" << p.dilation_w << " pads " << p.pad_top << "," << p.pad_bottom
         << "," << p.pad_left << "," << p.pad_right << " mode " << static_cast<int>(mode);
+  }
+}
+
+// conv2d_direct_oc_avx512 adds the same terms in the same (ic, kh, kw) order, from the bias on,
+// as conv2d_direct_vc_oc (padding taps add an exact zero where the Vc variant skips them), so
+// on finite data it gives the same bits: across its paths (a 1x1 plane read as one row and
+// split into column ranges, several passes over the input rows, 7-wide maps whose tiles cover
+// two output rows), strides 1 to 4, dilation, asymmetric padding in every mode, groups and
+// channel tails.
+TEST(Conv2dKernelsIdentities, DirectOcAvx512GivesDirectVcOcsBits) {
+  const KernelVariant& avx = variant("conv2d_direct_oc_avx512");
+  if (!avx.supports(Conv2dParams{}, Shape{1, 1, 4, 4}, Shape{1, 1, 3, 3}).empty()) {
+    GTEST_SKIP() << "no AVX-512F";
+  }
+  struct Case {
+    std::int64_t n, c, h, w, oc, kh, kw, stride, pad, dilation, groups;
+    PaddingMode mode;
+  };
+  const Case cases[] = {
+      {1, 300, 15, 15, 40, 1, 1, 1, 0, 1, 1, PaddingMode::zeros},    // flat, ranges, 2 passes
+      {2, 40, 9, 13, 33, 3, 3, 1, 1, 1, 1, PaddingMode::zeros},      // 2 passes of 3x3
+      {1, 64, 14, 14, 48, 3, 3, 2, 1, 1, 1, PaddingMode::zeros},     // 7 wide, stride 2
+      {2, 24, 7, 7, 17, 3, 3, 1, 1, 1, 1, PaddingMode::reflect},     // 7 wide, 2 samples
+      {1, 30, 13, 14, 20, 1, 1, 2, 0, 1, 1, PaddingMode::zeros},     // 1x1 stride 2 to 7x7
+      {1, 6, 23, 29, 16, 5, 5, 3, 2, 1, 2, PaddingMode::replicate},  // groups, stride 3
+      {1, 3, 35, 37, 9, 11, 11, 4, 2, 1, 1, PaddingMode::zeros},     // AlexNet-like stride 4
+      {1, 8, 17, 33, 31, 3, 5, 1, 2, 2, 1, PaddingMode::circular},   // dilation
+      {3, 5, 6, 9, 7, 2, 3, 1, 1, 1, 1, PaddingMode::zeros},         // tails everywhere
+  };
+  std::uint64_t seed = 12000;
+  for (const Case& c : cases) {
+    const Conv2dParams p{.stride_h = c.stride,
+                         .stride_w = c.stride,
+                         .pad_top = c.pad,
+                         .pad_bottom = c.pad + 1 < c.h ? c.pad + 1 : c.pad,
+                         .pad_left = c.pad,
+                         .pad_right = c.pad,
+                         .dilation_h = c.dilation,
+                         .dilation_w = c.dilation,
+                         .groups = c.groups,
+                         .padding_mode = c.mode};
+    const auto x = random_tensor<float>(Shape{c.n, c.c, c.h, c.w}, seed += 3);
+    const auto w = random_tensor<float>(Shape{c.oc, c.c / c.groups, c.kh, c.kw}, seed + 1);
+    const auto b = random_tensor<float>(Shape{c.oc}, seed + 2);
+    EXPECT_TRUE(all_equal(run_variant(avx, x, w, b, p),
+                          run_variant(variant("conv2d_direct_vc_oc"), x, w, b, p)))
+        << "case N " << c.n << " C " << c.c << " H " << c.h << " W " << c.w << " C_out " << c.oc
+        << " K " << c.kh << "x" << c.kw << " stride " << c.stride;
   }
 }
 

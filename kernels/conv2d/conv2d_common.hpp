@@ -89,12 +89,14 @@ inline Interior interior(std::int64_t n, std::int64_t out, std::int64_t kernel, 
   return {lo, std::max(lo, hi)};
 }
 
-// One input row as a padded row: dst[c] = x_row[c - pad_left] for c in [0, width), through the
-// padding rule inside [-pad_left, W + pad_right) and zero beyond (columns that only feed
-// vector lanes or tiles past W_out, which are never stored).
-inline void fill_padded_row(const Geometry& g, const float* src, float* dst, std::int64_t width) {
+// One input row as a padded row: dst[c] = x_row[first + c - pad_left] for c in [0, width),
+// through the padding rule inside [-pad_left, W + pad_right) and zero beyond (columns that only
+// feed vector lanes or tiles past W_out, which are never stored). `first` > 0 gives the part
+// of the padded row from column `first` on.
+inline void fill_padded_row(const Geometry& g, const float* src, float* dst, std::int64_t width,
+                            std::int64_t first = 0) {
   for (std::int64_t c = 0; c < width; ++c) {
-    const std::int64_t iw = c - g.pl;
+    const std::int64_t iw = first + c - g.pl;
     if (iw >= 0 && iw < g.W) {
       const std::int64_t n = std::min(g.W - iw, width - c);
       std::copy(src + iw, src + iw + n, dst + c);
@@ -122,28 +124,47 @@ struct PackedWeights {
   }
 };
 
-inline PackedWeights pack_weights(const Geometry& g, const Tensor<float>& w, const Tensor<float>& b,
-                                  std::int64_t block) {
+// The bias of each group in blocks of `block` channels: packed[group][blk][block], zeros for
+// channels past C_out/G and everywhere when b is empty.
+inline std::vector<float> pack_bias(const Tensor<float>& b, std::int64_t groups,
+                                    std::int64_t C_out_g, std::int64_t block) {
+  const std::int64_t blocks = (C_out_g + block - 1) / block;
+  std::vector<float> packed(static_cast<std::size_t>(groups * blocks * block), 0.0f);
+  if (b.empty()) return packed;
+  for (std::int64_t grp = 0; grp < groups; ++grp) {
+    for (std::int64_t oc = 0; oc < C_out_g; ++oc) {
+      packed[static_cast<std::size_t>((grp * blocks + oc / block) * block + oc % block)] =
+          b[grp * C_out_g + oc];
+    }
+  }
+  return packed;
+}
+
+// w (C_out x C_in/G x KH x KW) and b packed as PackedWeights says.
+inline PackedWeights pack_weights(const Tensor<float>& w, const Tensor<float>& b,
+                                  std::int64_t groups, std::int64_t block) {
+  const std::int64_t C_out_g = w.dim(0) / groups;
+  const std::int64_t taps = w.dim(1) * w.dim(2) * w.dim(3);  // (ic, kh, kw) flattened, as in w
   PackedWeights pw;
   pw.block = block;
-  pw.blocks_per_group = (g.C_out_g + block - 1) / block;
-  pw.block_size = g.C_in_g * g.KH * g.KW * block;
-  pw.w.assign(static_cast<std::size_t>(g.groups * pw.blocks_per_group * pw.block_size), 0.0f);
-  pw.b.assign(static_cast<std::size_t>(g.groups * pw.blocks_per_group * block), 0.0f);
-  const std::int64_t taps = g.C_in_g * g.KH * g.KW;  // (ic, kh, kw) flattened, as in w
-  for (std::int64_t grp = 0; grp < g.groups; ++grp) {
-    for (std::int64_t oc = 0; oc < g.C_out_g; ++oc) {
+  pw.blocks_per_group = (C_out_g + block - 1) / block;
+  pw.block_size = taps * block;
+  pw.w.assign(static_cast<std::size_t>(groups * pw.blocks_per_group * pw.block_size), 0.0f);
+  pw.b = pack_bias(b, groups, C_out_g, block);
+  for (std::int64_t grp = 0; grp < groups; ++grp) {
+    for (std::int64_t oc = 0; oc < C_out_g; ++oc) {
       const std::int64_t blk = oc / block, lane = oc % block;
       float* dst = pw.w.data() + (grp * pw.blocks_per_group + blk) * pw.block_size + lane;
-      const float* src = w.data() + (grp * g.C_out_g + oc) * taps;
+      const float* src = w.data() + (grp * C_out_g + oc) * taps;
       for (std::int64_t t = 0; t < taps; ++t) dst[t * block] = src[t];
-      if (!b.empty()) {
-        pw.b[static_cast<std::size_t>((grp * pw.blocks_per_group + blk) * block + lane)] =
-            b[grp * g.C_out_g + oc];
-      }
     }
   }
   return pw;
+}
+
+inline PackedWeights pack_weights(const Geometry& g, const Tensor<float>& w, const Tensor<float>& b,
+                                  std::int64_t block) {
+  return pack_weights(w, b, g.groups, block);
 }
 
 }  // namespace convlab::conv2d_detail

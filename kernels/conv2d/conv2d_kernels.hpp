@@ -79,6 +79,14 @@ void conv2d_direct_avx512(const Tensor<float>& x, const Tensor<float>& w, const 
 std::string conv2d_direct_avx512_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
 inline constexpr double kConv2dDirectAvx512ToleranceFactor = kDotProductToleranceFactor;
 
+// AVX-512 along the output channels: conv2d_direct_vc_oc's tile grown to 32 channels x 14
+// columns, transposed in registers before its stores; any stride, padding mode, dilation and
+// groups, a 1x1 plane read as one row. A CPU with AVX-512F (supports() says so otherwise).
+void conv2d_direct_oc_avx512(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                             const Conv2dParams& p, Tensor<float>& y);
+std::string conv2d_direct_oc_avx512_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
+inline constexpr double kConv2dDirectOcAvx512ToleranceFactor = kDotProductToleranceFactor;
+
 // ---- depthwise ----
 
 // groups == C_in == C_out (channel multiplier 1), vectorized along the output width.
@@ -103,6 +111,10 @@ inline constexpr double kConv2dDepthwiseAvx512ToleranceFactor = kDotProductToler
 // A conv2d whose weights were prepared once (Variant::prepare): y from x and b.
 using Conv2dPreparedRun =
     std::function<void(const Tensor<float>& x, const Tensor<float>& b, Tensor<float>& y)>;
+
+// conv2d_direct_oc_avx512's prepared form: the weights packed in blocks of 32 channels once.
+Conv2dPreparedRun conv2d_direct_oc_avx512_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                                  const Tensor<float>& b, const Conv2dParams& p);
 
 // F(2x2, 3x3): 4x4 input tiles, 16 elementwise products per 4 outputs instead of 36.
 void conv2d_winograd_f2x3(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,

@@ -6,6 +6,8 @@
 
 #include <immintrin.h>
 
+#include "kernels/conv2d/avx512_transpose.hpp"
+
 namespace convlab::conv2d_detail {
 namespace {
 
@@ -157,38 +159,8 @@ inline void split_row2(const float* src, std::int64_t W, std::int64_t pl, std::i
   }
 }
 
-// All lanes: the zero-masking forms of the intrinsics below, as in shifted().
+// All lanes: the zero-masking form of the gather below, as in shifted().
 constexpr __mmask16 kAll = 0xFFFF;
-constexpr __mmask8 kAll8 = 0xFF;
-
-// r[i][j] -> r[j][i] for a 16x16 block of floats: 32-bit then 64-bit interleaves within 128-bit
-// lanes give each lane four rows of one column, and two rounds of lane shuffles gather a
-// column's four lanes.
-inline void transpose16(__m512* r) {
-  __m512 a[16], b[16];
-  for (int k = 0; k < 8; ++k) {
-    a[2 * k] = _mm512_maskz_unpacklo_ps(kAll, r[2 * k], r[2 * k + 1]);
-    a[2 * k + 1] = _mm512_maskz_unpackhi_ps(kAll, r[2 * k], r[2 * k + 1]);
-  }
-  for (int k = 0; k < 4; ++k) {
-    for (int h = 0; h < 2; ++h) {
-      const __m512d lo = _mm512_castps_pd(a[4 * k + h]), hi = _mm512_castps_pd(a[4 * k + h + 2]);
-      b[4 * k + 2 * h] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, lo, hi));
-      b[4 * k + 2 * h + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, lo, hi));
-    }
-  }
-  // b[4k + m], lane L: rows 4k..4k+3 of column 4L + m.
-  for (int m = 0; m < 4; ++m) {
-    const __m512 c0 = _mm512_maskz_shuffle_f32x4(kAll, b[m], b[4 + m], 0x88);
-    const __m512 c1 = _mm512_maskz_shuffle_f32x4(kAll, b[m], b[4 + m], 0xDD);
-    const __m512 d0 = _mm512_maskz_shuffle_f32x4(kAll, b[8 + m], b[12 + m], 0x88);
-    const __m512 d1 = _mm512_maskz_shuffle_f32x4(kAll, b[8 + m], b[12 + m], 0xDD);
-    r[m] = _mm512_maskz_shuffle_f32x4(kAll, c0, d0, 0x88);
-    r[4 + m] = _mm512_maskz_shuffle_f32x4(kAll, c1, d1, 0x88);
-    r[8 + m] = _mm512_maskz_shuffle_f32x4(kAll, c0, d0, 0xDD);
-    r[12 + m] = _mm512_maskz_shuffle_f32x4(kAll, c1, d1, 0xDD);
-  }
-}
 
 // r[c] = 16 floats of channel c (clamped to the last one) from pixel p0 of `n` per plane, zero
 // past n, transposed: r[j] = pixel p0 + j of the 16 channels.

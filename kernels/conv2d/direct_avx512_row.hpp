@@ -1,6 +1,7 @@
-// Internal to kernels/conv2d/: the AVX-512 inner loop of conv2d_direct_avx512, compiled in its
-// own translation unit with AVX-512 flags (direct_avx512_row.cpp). Callers check
-// gemm_avx512_supported() first; nothing else in that file may run on other CPUs.
+// Internal to kernels/conv2d/: the AVX-512 inner loops of conv2d_direct_avx512 and
+// conv2d_direct_oc_avx512, each compiled in its own translation unit with AVX-512 flags
+// (direct_avx512_row.cpp, direct_oc_avx512_row.cpp). Callers check gemm_avx512_supported()
+// first; nothing else in those files may run on other CPUs.
 #pragma once
 
 #include <cstdint>
@@ -20,5 +21,36 @@ inline constexpr std::int64_t kAvx512Block = 12;
 void direct_avx512_row(const float* const* rows, std::int64_t n_rows, std::int64_t KW,
                        std::int64_t dw, const float* wp, const float* bias, std::int64_t ocb,
                        float* y0, std::int64_t plane, std::int64_t ow_begin, std::int64_t ow_end);
+
+// Channels per block and columns per tile of the output-channel kernel: 2 vectors of 16
+// channels x 14 columns are 28 accumulators; with 2 weight vectors, 30 of the 32 zmm registers.
+inline constexpr std::int64_t kAvx512OcBlock = 32;
+inline constexpr std::int64_t kAvx512OcColumns = 14;
+// The output width whose tiles cover two output rows (7x7 maps: ResNet-50's last stage).
+inline constexpr std::int64_t kAvx512OcWrap = 7;
+
+// One pass over rows [0, n_rows) for columns [0, cols) of one block of `ocb` (<= 32) output
+// channels. Over all passes (first ... last):
+//   y0[o * plane + c] = bias[o] + sum_{ick, kw} rows[ick][at(c) + kw * dw] * wq[(ick * KW +
+//   kw) * 32 + o]
+// with at(c) = c * sw, or with wrap == kAvx512OcWrap (the columns are the positions of output
+// rows that wide, contiguous in y) at(c) = c / wrap * row_step + c % wrap * sw. rows[ick] are
+// padded input rows (zeros for padding rows), readable at every column the formula
+// names; wq and bias are packed in blocks of 32 channels (zeros past ocb). Sums run in (ick, kw)
+// order with one FMA per term. Between passes they are kept in `partial` (kAvx512OcBlock *
+// kAvx512OcColumns floats per tile of columns).
+struct OcRowArgs {
+  const float* const* rows;
+  std::int64_t n_rows, KW, sw, dw;
+  std::int64_t wrap, row_step;
+  const float* wq;
+  const float* bias;
+  float* partial;
+  bool first, last;
+  std::int64_t ocb;
+  float* y0;
+  std::int64_t plane, cols;
+};
+void direct_oc_avx512_row(const OcRowArgs& args);
 
 }  // namespace convlab::conv2d_detail

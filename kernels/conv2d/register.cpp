@@ -119,6 +119,12 @@ void add_conv2d_variants(std::vector<Variant>& all) {
       "direct, AVX-512 along the output width, 12 channels x 32 columns; OpenMP over rows",
       conv2d_direct_avx512, conv2d_direct_avx512_supports, kConv2dDirectAvx512ToleranceFactor,
       "one float dot product per output"));
+  all.push_back(conv2d_variant(
+      "conv2d_direct_oc_avx512", "conv2d_direct_vc_oc",
+      "direct, AVX-512 along the output channels, 32 channels x 14 columns, any stride; OpenMP",
+      conv2d_direct_oc_avx512, conv2d_direct_oc_avx512_supports,
+      kConv2dDirectOcAvx512ToleranceFactor, "one float dot product per output"));
+  all.back().prepare = conv2d_prepare(conv2d_direct_oc_avx512_prepare);
   all.push_back(conv2d_variant("conv2d_depthwise_vc", "conv2d_direct_vc",
                                "depthwise (groups == channels), Vc vectors along the output width",
                                conv2d_depthwise_vc, conv2d_depthwise_vc_supports,
