@@ -65,8 +65,17 @@ void tile(const OcRowArgs& a, std::int64_t c0) {
     __m512 r[16];
     for (int j = 0; j < 16; ++j) r[j] = j < OWB ? acc[v][j] : _mm512_setzero_ps();
     transpose16(r);
+    if (c0 + 16 <= a.cols) {
+      // Whole vectors: the 16 - OWB columns past the tile belong to the next tile of this
+      // row, which overwrites them (AMD's masked stores are much slower than plain ones).
+      for (int l = 0; l < 16; ++l) {
+        if (16 * v + l >= a.ocb) break;  // channels past the block's end had zero weights
+        _mm512_storeu_ps(a.y0 + (16 * v + l) * a.plane + c0, r[l]);
+      }
+      continue;
+    }
     for (int l = 0; l < 16; ++l) {
-      if (16 * v + l >= a.ocb) break;  // channels past the block's end had zero weights
+      if (16 * v + l >= a.ocb) break;
       _mm512_mask_storeu_ps(a.y0 + (16 * v + l) * a.plane + c0, columns, r[l]);
     }
   }
