@@ -138,10 +138,11 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
         }
       }
       for (std::int64_t r = 0; r < nr; ++r) {
-        for (std::int64_t ick = 0; ick < n_rows; ++ick) {
-          const std::int64_t local = r * g.sh + ick % g.KH * g.dh;
-          rows[static_cast<std::size_t>(r * n_rows + ick)] =
-              buffer + (ick / g.KH * in_rows + local) * width;
+        const float** out = rows.data() + r * n_rows;
+        for (std::int64_t ic = 0; ic < g.C_in_g; ++ic) {
+          for (std::int64_t kh = 0; kh < g.KH; ++kh) {
+            *out++ = buffer + (ic * in_rows + r * g.sh + kh * g.dh) * width;
+          }
         }
       }
       for (std::int64_t pass = 0; pass < passes; ++pass) {
