@@ -91,6 +91,8 @@ const std::vector<KernelVariant>& variants() {
        kConv2dImplicitGemmToleranceFactor, true, Weights::any},
       {"conv2d_1x1_gemm", conv2d_1x1_gemm, conv2d_1x1_gemm_supports, kConv2d1x1GemmToleranceFactor,
        true, Weights::any},
+      {"conv2d_1x1_avx512", conv2d_1x1_avx512, conv2d_1x1_avx512_supports,
+       kConv2d1x1Avx512ToleranceFactor, true, Weights::any},
       {"conv2d_grouped_gemm", conv2d_grouped_gemm, conv2d_grouped_gemm_supports,
        kConv2dGroupedGemmToleranceFactor, true, Weights::any},
   };
@@ -704,7 +706,7 @@ TEST(Conv2dKernelsIdentities, DirectOcAvx512GivesDirectVcOcsBits) {
     const Conv2dParams p{.stride_h = c.stride,
                          .stride_w = c.stride,
                          .pad_top = c.pad,
-                         .pad_bottom = c.pad + 1 < c.h ? c.pad + 1 : c.pad,
+                         .pad_bottom = c.pad > 0 && c.pad + 1 < c.h ? c.pad + 1 : c.pad,
                          .pad_left = c.pad,
                          .pad_right = c.pad,
                          .dilation_h = c.dilation,
@@ -718,6 +720,32 @@ TEST(Conv2dKernelsIdentities, DirectOcAvx512GivesDirectVcOcsBits) {
                           run_variant(variant("conv2d_direct_vc_oc"), x, w, b, p)))
         << "case N " << c.n << " C " << c.c << " H " << c.h << " W " << c.w << " C_out " << c.oc
         << " K " << c.kh << "x" << c.kw << " stride " << c.stride;
+  }
+}
+
+// conv2d_1x1_avx512 likewise adds, per output, the bias and then one FMA per input channel in
+// order: conv2d_direct_vc_oc's bits, across position tails (planes of 1 to 50 x 50 positions,
+// chunks of 48), channel tails (1, 7, 13 output channels of 8 per block), long reductions,
+// groups and batches.
+TEST(Conv2dKernelsIdentities, Pointwise1x1Avx512GivesDirectVcOcsBits) {
+  const KernelVariant& avx = variant("conv2d_1x1_avx512");
+  if (!avx.supports(Conv2dParams{}, Shape{1, 1, 4, 4}, Shape{1, 1, 1, 1}).empty()) {
+    GTEST_SKIP() << "no AVX-512F";
+  }
+  struct Case {
+    std::int64_t n, c, h, w, oc, groups;
+  };
+  const Case cases[] = {{1, 1, 1, 1, 1, 1},    {2, 7, 7, 7, 13, 1},   {1, 64, 9, 11, 40, 1},
+                        {1, 200, 5, 19, 9, 1}, {2, 12, 50, 50, 8, 2}, {1, 3, 1, 97, 7, 1}};
+  std::uint64_t seed = 13000;
+  for (const Case& c : cases) {
+    const Conv2dParams p{.groups = c.groups};
+    const auto x = random_tensor<float>(Shape{c.n, c.c, c.h, c.w}, seed += 3);
+    const auto w = random_tensor<float>(Shape{c.oc, c.c / c.groups, 1, 1}, seed + 1);
+    const auto b = random_tensor<float>(Shape{c.oc}, seed + 2);
+    EXPECT_TRUE(all_equal(run_variant(avx, x, w, b, p),
+                          run_variant(variant("conv2d_direct_vc_oc"), x, w, b, p)))
+        << "case N " << c.n << " C " << c.c << " H " << c.h << " W " << c.w << " C_out " << c.oc;
   }
 }
 

@@ -246,6 +246,19 @@ Conv2dPreparedRun conv2d_1x1_gemm_prepare(const Tensor<float>& x, const Tensor<f
 inline constexpr double kConv2d1x1GemmToleranceFactor =
     kDotProductToleranceFactor;  // one GEMM dot product per output
 
+// AVX-512 along the positions: 8 output channels x 48 positions per register tile, for 1x1
+// layers with few input channels (no packed panels, no transpose; one compact copy of each
+// chunk of the input). The problems of conv2d_1x1_gemm, on a CPU with AVX-512F (supports()
+// says so otherwise).
+void conv2d_1x1_avx512(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                       const Conv2dParams& p, Tensor<float>& y);
+std::string conv2d_1x1_avx512_supports(const Conv2dParams& p, const Shape& x, const Shape& w);
+// Prepared form: the weights packed in blocks of 8 channels once.
+Conv2dPreparedRun conv2d_1x1_avx512_prepare(const Tensor<float>& x, const Tensor<float>& w,
+                                            const Tensor<float>& b, const Conv2dParams& p);
+inline constexpr double kConv2d1x1Avx512ToleranceFactor =
+    kDotProductToleranceFactor;  // one FMA chain per output
+
 // One GEMM per group over the whole batch: the im2col buffer of every sample side by side,
 // (C_in/groups*KH*KW) x (N * H_out*W_out), so small images still give wide GEMMs.
 void conv2d_grouped_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,

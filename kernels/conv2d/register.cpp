@@ -150,6 +150,12 @@ void add_conv2d_variants(std::vector<Variant>& all) {
                                conv2d_1x1_gemm, conv2d_1x1_gemm_supports,
                                kConv2d1x1GemmToleranceFactor, gemm_reason));
   all.back().prepare = conv2d_prepare(conv2d_1x1_gemm_prepare);
+  all.push_back(conv2d_variant(
+      "conv2d_1x1_avx512", "conv2d_1x1_gemm",
+      "1x1, AVX-512: 8 channels x 48 positions per tile, no packing or transpose (few channels)",
+      conv2d_1x1_avx512, conv2d_1x1_avx512_supports, kConv2d1x1Avx512ToleranceFactor,
+      "one float dot product per output"));
+  all.back().prepare = conv2d_prepare(conv2d_1x1_avx512_prepare);
   all.push_back(conv2d_variant("conv2d_grouped_gemm", "conv2d_im2col_gemm",
                                "one GEMM per group over the whole batch", conv2d_grouped_gemm,
                                conv2d_grouped_gemm_supports, kConv2dGroupedGemmToleranceFactor,
