@@ -50,7 +50,49 @@ struct OcRowArgs {
   std::int64_t ocb;
   float* y0;
   std::int64_t plane, cols;
+  // > 0: each term also prefetches the weights that many floats further on into L1, for
+  // weights that stream from memory once (Winograd's U); 0 for weights the caches keep.
+  std::int64_t prefetch = 0;
 };
 void direct_oc_avx512_row(const OcRowArgs& args);
+
+// The loops around direct_oc_avx512_row that make it a GEMM with vectors along M (defined in
+// direct_oc_avx512.cpp, compiled for the baseline ISA; it runs AVX-512 code all the same, so
+// callers check gemm_avx512_supported() as for the row kernel): for each of `calls` sets of
+// rows sharing the weights, every block of 32 of the M output channels and every pass over the
+// rows. Passes are short enough that a block's weights for one (up to ~32 KiB) stay in L1
+// while every tile of the call reads them. Passes run outside the blocks (a pass's rows are
+// read by every block in turn), or with blocks_outer inside them (the weights are read once, in
+// their order: for weights that stream from memory). For call r and block blk, the row kernel
+// runs with `row` (its KW, sw, dw, wrap, row_step, plane, cols and prefetch; the other fields
+// are set here) and
+//   rows:  rows + r * n_rows (n_rows row pointers per call)
+//   wq:    weights + blk * block_size (n_rows * KW * 32 floats; zeros past M)
+//   bias:  bias + blk * 32 (added by the first pass; zeros past M)
+//   y0:    y + blk * 32 * row.plane + r * call_step
+// With KW = 1, sw = dw = 1 and no wrap it is C = bias + A B for a K = n_rows x M matrix A packed
+// in blocks of 32 columns and B given as K row pointers, read in place:
+//   y[o * plane + c] = bias[o] + sum_k rows[k][c] * A[k][o],  o < M, c < cols.
+// `partial` holds the sums between passes: oc_partial_floats(blocks, calls, cols) floats.
+struct OcBlocksArgs {
+  OcRowArgs row;
+  const float* const* rows;
+  std::int64_t n_rows, calls;
+  const float* weights;
+  std::int64_t block_size;
+  const float* bias;
+  std::int64_t M;
+  float* y;
+  std::int64_t call_step;
+  float* partial;
+  bool blocks_outer = false;
+};
+void direct_oc_avx512_blocks(const OcBlocksArgs& args);
+
+// Floats of OcBlocksArgs::partial for `blocks` blocks, `calls` calls and `cols` columns.
+inline std::int64_t oc_partial_floats(std::int64_t blocks, std::int64_t calls, std::int64_t cols) {
+  return blocks * calls * ((cols + kAvx512OcColumns - 1) / kAvx512OcColumns) * kAvx512OcBlock *
+         kAvx512OcColumns;
+}
 
 }  // namespace convlab::conv2d_detail

@@ -75,11 +75,6 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
   // contiguous in y; their input rows lie row_step = sh * width floats apart in the buffer.
   const bool wrap = !flat && g.W_out == kAvx512OcWrap;
   const std::int64_t n_rows = g.C_in_g * g.KH, plane = g.H_out * g.W_out;
-  // Passes over the input rows, each short enough that a block's weights for it stay in
-  // ~32 KiB of L1 while every tile of the job reads them.
-  const std::int64_t max_rows = std::max<std::int64_t>(1, 32 * 1024 / 4 / (g.KW * block));
-  const std::int64_t passes = (n_rows + max_rows - 1) / max_rows;
-  const std::int64_t per_pass = (n_rows + passes - 1) / passes;
   // A job: `range` columns of R output rows. Narrow maps take several rows, so that a block's
   // weights serve ~4 tiles before the next block's are read (wrap: one thread's share of the
   // rows); a flat plane is split into ranges of whole tiles whose input takes ~256 KiB.
@@ -93,9 +88,8 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
   // The job's buffer: per channel, in_rows padded input rows of `width` floats.
   const std::int64_t in_rows = (R - 1) * g.sh + (g.KH - 1) * g.dh + 1;
   const std::int64_t width = (std::min(range, v.W_out) - 1) * g.sw + (g.KW - 1) * g.dw + 1;
-  const std::int64_t tiles =
-      wrap ? (R * v.W_out + tile - 1) / tile : (std::min(range, v.W_out) + tile - 1) / tile;
   const std::int64_t calls = wrap ? 1 : R;  // row-kernel calls per block and pass
+  const std::int64_t max_cols = wrap ? R * v.W_out : std::min(range, v.W_out);
   const std::int64_t jobs = g.N * g.groups * row_groups * splits;
   // Threads only pay off above ~1 MFLOP: waking them costs more on small problems.
   const bool parallel = g.N * g.C_out * plane * n_rows * g.KW > (std::int64_t{1} << 20);
@@ -104,8 +98,8 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
     // Kept between calls. rows[r * n_rows + ick]: the input row that output row r of the job
     // reads for (ic, kh).
     float* buffer = scratch(0, static_cast<std::size_t>(g.C_in_g * in_rows * width));
-    float* partial =
-        scratch(1, static_cast<std::size_t>(pw.blocks_per_group * calls * tiles * block * tile));
+    float* partial = scratch(
+        1, static_cast<std::size_t>(oc_partial_floats(pw.blocks_per_group, calls, max_cols)));
     std::vector<const float*> rows(static_cast<std::size_t>(R * n_rows));
     std::vector<bool> filled(static_cast<std::size_t>(in_rows));
 #pragma omp for schedule(static)
@@ -145,38 +139,65 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
           }
         }
       }
-      for (std::int64_t pass = 0; pass < passes; ++pass) {
-        const std::int64_t first_row = pass * per_pass;
-        for (std::int64_t blk = 0; blk < pw.blocks_per_group; ++blk) {
-          const std::int64_t oc0 = grp * g.C_out_g + blk * block;
-          OcRowArgs args{};
-          args.n_rows = std::min(per_pass, n_rows - first_row);
-          args.KW = g.KW;
-          args.sw = g.sw;
-          args.dw = g.dw;
-          args.wrap = wrap ? v.W_out : 0;
-          args.row_step = g.sh * width;
-          args.wq = pw.weights(grp, blk) + first_row * g.KW * block;
-          args.bias = bias.data() + (grp * pw.blocks_per_group + blk) * block;
-          args.first = pass == 0;
-          args.last = pass == passes - 1;
-          args.ocb = std::min(block, g.C_out_g - blk * block);
-          args.plane = plane;
-          args.cols = wrap ? nr * v.W_out : cols;
-          for (std::int64_t r = 0; r < std::min(calls, nr); ++r) {
-            args.rows = rows.data() + r * n_rows + first_row;
-            args.partial = partial + (blk * calls + r) * tiles * block * tile;
-            args.y0 = y.data() + ((n * g.C_out + oc0) * v.H_out + oh0 + r) * v.W_out + c0;
-            direct_oc_avx512_row(args);
-          }
-        }
-      }
+      OcBlocksArgs args{};
+      args.row.KW = g.KW;
+      args.row.sw = g.sw;
+      args.row.dw = g.dw;
+      args.row.wrap = wrap ? v.W_out : 0;
+      args.row.row_step = g.sh * width;
+      args.row.plane = plane;
+      args.row.cols = wrap ? nr * v.W_out : cols;
+      args.rows = rows.data();
+      args.n_rows = n_rows;
+      args.calls = std::min(calls, nr);
+      args.weights = pw.weights(grp, 0);
+      args.block_size = pw.block_size;
+      args.bias = bias.data() + grp * pw.blocks_per_group * block;
+      args.M = g.C_out_g;
+      args.y = y.data() + ((n * g.C_out + grp * g.C_out_g) * v.H_out + oh0) * v.W_out + c0;
+      args.call_step = v.W_out;
+      args.partial = partial;
+      direct_oc_avx512_blocks(args);
     }
   }
 }
 // [docs:end]
 
 }  // namespace
+
+void conv2d_detail::direct_oc_avx512_blocks(const OcBlocksArgs& b) {
+  const std::int64_t block = kAvx512OcBlock;
+  const std::int64_t max_rows = std::max<std::int64_t>(1, 32 * 1024 / 4 / (b.row.KW * block));
+  const std::int64_t passes = (b.n_rows + max_rows - 1) / max_rows;
+  const std::int64_t per_pass = (b.n_rows + passes - 1) / passes;
+  const std::int64_t blocks = (b.M + block - 1) / block;
+  const std::int64_t per_call = oc_partial_floats(1, 1, b.row.cols);
+  OcRowArgs a = b.row;
+  auto run = [&](std::int64_t pass, std::int64_t blk) {
+    const std::int64_t first_row = pass * per_pass;
+    a.n_rows = std::min(per_pass, b.n_rows - first_row);
+    a.first = pass == 0;
+    a.last = pass == passes - 1;
+    a.wq = b.weights + blk * b.block_size + first_row * a.KW * block;
+    a.bias = b.bias + blk * block;
+    a.ocb = std::min(block, b.M - blk * block);
+    for (std::int64_t r = 0; r < b.calls; ++r) {
+      a.rows = b.rows + r * b.n_rows + first_row;
+      a.partial = b.partial + (blk * b.calls + r) * per_call;
+      a.y0 = b.y + blk * block * a.plane + r * b.call_step;
+      direct_oc_avx512_row(a);
+    }
+  };
+  if (b.blocks_outer) {
+    for (std::int64_t blk = 0; blk < blocks; ++blk) {
+      for (std::int64_t pass = 0; pass < passes; ++pass) run(pass, blk);
+    }
+  } else {
+    for (std::int64_t pass = 0; pass < passes; ++pass) {
+      for (std::int64_t blk = 0; blk < blocks; ++blk) run(pass, blk);
+    }
+  }
+}
 
 void conv2d_direct_oc_avx512(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                              const Conv2dParams& p, Tensor<float>& y) {

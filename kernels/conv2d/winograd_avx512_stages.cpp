@@ -42,6 +42,7 @@ __m512 shift_in(__m512 v, float next) {
 struct Avx512Lanes {
   using V = V16;
   static constexpr std::int64_t lanes = 16;
+  static constexpr bool in_order = true;
   static V load(const float* p) { return {_mm512_loadu_ps(p)}; }
   static void store(float* p, V v) { _mm512_storeu_ps(p, v.v); }
   static V broadcast(float s) { return {_mm512_set1_ps(s)}; }

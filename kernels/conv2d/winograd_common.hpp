@@ -23,11 +23,15 @@
 // in a permuted lane order; the output side applies the exact inverse, so the order never
 // matters.
 //
-// The weights' work (U, rounded to float and packed into the GEMM's micro-panels, GemmPackedA)
-// depends on w alone: run() does it on every call; prepare() does it once and returns a run
-// without it (Variant::prepare), as an inference engine does when it loads a layer. Packing U
-// once matters: the per-position GEMMs have few columns (tiles), so packing A per product
-// would cost about as much as the products.
+// The elementwise stage runs on the GEMM core (Product::gemm, the Vc variants) or, in the
+// AVX-512 variants, on the kernel of conv2d_direct_oc_avx512 used as a GEMM with vectors along
+// the output channels (Product::oc_avx512), which reads V in place instead of packing it.
+//
+// The weights' work (U, rounded to float and packed into the GEMM's micro-panels, GemmPackedA,
+// or into blocks of 32 output channels for the other kernel) depends on w alone: run() does it
+// on every call; prepare() does it once and returns a run without it (Variant::prepare), as an
+// inference engine does when it loads a layer. Packing U once matters: the per-position GEMMs
+// have few columns (tiles), so packing A per product would cost about as much as the products.
 //
 // Memory: U (alpha^2 * C_out * C_in/G floats, packed) plus, per chunk of tile rows, V and M
 // (alpha^2 * (C_in + C_out)/G * tiles in the chunk), sized to stay in the L2 cache, in
@@ -48,6 +52,7 @@
 
 #include "kernels/conv2d/conv2d_common.hpp"
 #include "kernels/conv2d/conv2d_kernels.hpp"
+#include "kernels/conv2d/direct_avx512_row.hpp"
 #include "kernels/conv2d/prepared.hpp"
 #include "kernels/conv2d/winograd_stages.hpp"
 #include "kernels/conv2d/winograd_transforms.hpp"
@@ -75,6 +80,7 @@ using Vc::float_v;
 struct VcLanes {
   using V = float_v;
   static constexpr std::int64_t lanes = static_cast<std::int64_t>(float_v::size());
+  static constexpr bool in_order = false;  // see load_tile_columns
   static V load(const float* p) { return V(p, Vc::Unaligned); }
   static void store(float* p, const V& v) { v.store(p, Vc::Unaligned); }
   static V broadcast(float s) { return V(s); }
@@ -157,29 +163,40 @@ struct VcLanes {
   }
 };
 
+// How the elementwise stage multiplies U[pos] by V[pos]:
+//  - gemm: with the GEMM core (gemm()), vectors along the tile slots, V packed per product;
+//  - oc_avx512: with the AVX-512 kernel of conv2d_direct_oc_avx512 run as a GEMM
+//    (conv2d_detail::direct_oc_avx512_blocks): vectors along the output channels, 32 x 14 tiles,
+//    V read in place. Only on CPUs with AVX-512F.
+enum class Product { gemm, oc_avx512 };
+
+// A layer's weights transformed and packed once, for one Product: U[pos] of every transform
+// position pos and group grp (C_out/G x C_in/G), at u[pos * groups + grp] packed for gemm(), or
+// in `blocks` as group pos * groups + grp, in blocks of 32 output channels (the kernel's A).
+// Built per call by run(); kept by a caller that runs the same weights many times.
+struct TransformedWeights {
+  Product product = Product::gemm;
+  std::vector<GemmPackedA> u;
+  conv2d_detail::PackedWeights blocks;
+};
+
 // T provides: m, alpha, and the written-out 1-D transforms
 //   weight_1d(const double g[3], double out[alpha])       out = G g
 //   input_1d(const V d[alpha], V out[alpha])              out = B^T d
 //   output_1d(const V t[alpha], V out[m])                 out = A^T t
 // applied to columns and then to rows: G g G^T = G (G g)^T ^T, and likewise for B and A.
-// A layer's weights transformed and packed once: the GEMM operand U[pos] of every transform
-// position pos and group grp, at u[pos * groups + grp] (C_out/G x C_in/G, packed for gemm()).
-// Built per call by run(); kept by a caller that runs the same weights many times.
-struct TransformedWeights {
-  std::vector<GemmPackedA> u;
-};
-
 // U = G g G^T for every (oc, ic), in double and rounded once, then packed. The raw U is laid
 // out U[pos][oc][ic], pos = xi * alpha + nu: the loops read w in its own order and write
-// alpha^2 sequential streams, so the transform runs at memory speed.
+// alpha^2 sequential streams, so the transform runs at memory speed. Seen as weights of
+// alpha^2 * C_out channels, 1x1, in alpha^2 * G groups, it is what pack_weights takes.
 template <class T>
-TransformedWeights transform_weights(const Tensor<float>& w, std::int64_t groups) {
+TransformedWeights transform_weights(const Tensor<float>& w, std::int64_t groups, Product product) {
   constexpr int a = T::alpha, P = a * a;
   struct {
     std::int64_t C_out, C_in_g, groups, C_out_g;
   } const g{w.dim(0), w.dim(1), groups, w.dim(0) / groups};
   const std::int64_t plane = g.C_out * g.C_in_g;
-  std::vector<float> U(static_cast<std::size_t>(P * plane));
+  Tensor<float> U(Shape{P * g.C_out, g.C_in_g, 1, 1});
   for (std::int64_t oc = 0; oc < g.C_out; ++oc) {
     for (std::int64_t ic = 0; ic < g.C_in_g; ++ic) {
       const float* k = w.data() + (oc * g.C_in_g + ic) * 9;
@@ -199,6 +216,12 @@ TransformedWeights transform_weights(const Tensor<float>& w, std::int64_t groups
     }
   }
   TransformedWeights t;
+  t.product = product;
+  if (product == Product::oc_avx512) {
+    t.blocks = conv2d_detail::pack_weights(U, Tensor<float>(), P * g.groups,
+                                           conv2d_detail::kAvx512OcBlock);
+    return t;
+  }
   t.u.reserve(static_cast<std::size_t>(P * g.groups));
   for (int pos = 0; pos < P; ++pos) {
     for (std::int64_t grp = 0; grp < g.groups; ++grp) {
@@ -221,28 +244,56 @@ void run_transformed(const Stages& stages, const Geometry& g, const TransformedW
   // double the GEMMs' N on narrow images (7 tiles of 4 per 28-wide row); the stages take a
   // partial last vector.
   const std::int64_t twp = (tw + kSlotGranule - 1) / kSlotGranule * kSlotGranule;
-  const Stages& st = stages.narrow != nullptr && twp < stages.lanes ? *stages.narrow : stages;
+  // The narrow stages (rows of at most 8 tiles) only with the GEMM: they leave the tiles out of
+  // order, and the output-channel kernel gains more from the tw-slot rows below than the
+  // narrow stages save (F4 with the in-order AVX-512 stages instead of the Vc ones: ResNet-50
+  // res4_3x3 384 vs 209 GFLOP/s, res5_3x3 153 vs 74, AlexNet conv3-5 1.6-2.7x; F2 res5_3x3 236
+  // vs 122; bench_variants, one process each).
+  const bool by_oc = U.product == Product::oc_avx512;
+  const Stages& st =
+      stages.narrow != nullptr && twp < stages.lanes && !by_oc ? *stages.narrow : stages;
   const std::int64_t lanes = st.lanes;
   const std::int64_t span = (twp + lanes - 1) / lanes * lanes;  // slots the vectors cover
   // Band columns: every slot the vectors cover plus the overlap, and the loads of the last
   // transposes.
   const std::int64_t band_w = (span * m + m + lanes - 1) / lanes * lanes;
+  // Tile rows of a chunk lie `step` slots apart. With stages that keep the tiles in order
+  // (slot s holds tile s) that is tw: the stages read and write twp slots per row, and the next
+  // row overwrites the last twp - tw of them (tiles past tw, never stored), so the products'
+  // N is rows * tw and not rows * twp (F4 on 7x7 maps: 4 columns instead of 16). The Vc
+  // stages' slots past tw may hold real tiles: twp.
   // Tile rows per chunk: V and M of one chunk within ~1 MiB (this machine's L2), but at least
-  // 64 tile slots, so each GEMM's N fills two 32-wide micro-tiles even when one tile row holds
-  // only 8 slots (14x14 images: 512 channels put one tile row at 512 KiB). Measured on
-  // VGG-16 and ResNet-50 3x3 layers against 512 KiB and no minimum: 1.3-2.5x faster on
-  // 14x14 and 28x28 images, the same on larger ones.
-  const std::int64_t row_bytes = (g.C_in_g + g.C_out_g) * P * twp * 4;
+  // 64 columns, so that the products' N fills two of the GEMM's 32-wide micro-tiles, or four
+  // and a half of the output-channel kernel's 14-wide tiles, even when one tile row holds only
+  // a few tiles (14x14 images: 512 channels put one tile row at 512 KiB). Measured on VGG-16
+  // and ResNet-50 3x3 layers against 512 KiB and no minimum: 1.3-2.5x faster on 14x14 and
+  // 28x28 images, the same on larger ones. For the output-channel kernel, 28 and 128 columns
+  // and 512 KiB or 2 MiB were no better (28 columns: 0.8x on ResNet-50 res2_3x3 with F4).
+  const std::int64_t step = st.in_order ? tw : twp;
+  const std::int64_t row_bytes = (g.C_in_g + g.C_out_g) * P * step * 4;
   const std::int64_t R =
-      std::clamp<std::int64_t>(std::max((1 << 20) / row_bytes, (64 + twp - 1) / twp), 1, th);
-  const std::int64_t S = R * twp;  // tile slots per chunk: the N of the GEMMs
+      std::clamp<std::int64_t>(std::max((1 << 20) / row_bytes, (64 + step - 1) / step), 1, th);
+  const std::int64_t S = (R - 1) * step + twp;  // slots per channel of a chunk
+  // Transform positions lie a multiple of 4 KiB plus one cache line apart (pos_floats): the
+  // stages read or write all alpha^2 of them at once, and at a multiple of 4 KiB (64 or 256
+  // channels times a multiple of 16 slots) those 16 or 36 streams fall into the same L1 sets.
+  // Measured (bench_variants, one process each, GFLOP/s): conv2d_winograd_f4x3+prepared on
+  // ResNet-50 res2_3x3 189 -> 375, on VGG-16 conv1_2 191 -> 368, conv3_2 382 -> 517.
+  auto pos_floats = [](std::int64_t n) { return (n + 1023) / 1024 * 1024 + 16; };
+  const std::int64_t vps = pos_floats(g.C_in_g * S), mps = pos_floats(g.C_out_g * S);
 
   using conv2d_detail::scratch;
-  float* const V = scratch(0, static_cast<std::size_t>(P * g.C_in_g * S));
-  float* const Mt = scratch(1, static_cast<std::size_t>(P * g.C_out_g * S));
+  float* const V = scratch(0, static_cast<std::size_t>(P * vps));
+  float* const Mt = scratch(1, static_cast<std::size_t>(P * mps));
   float* const band = scratch(2, static_cast<std::size_t>(a * band_w));
   float* const u = scratch(3, static_cast<std::size_t>(a * band_w));
   float* const rowbuf = scratch(4, static_cast<std::size_t>(m * span * m));
+  // Product::oc_avx512: the kernel's sums between passes over C_in/G, and V[pos]'s rows.
+  float* const partial = by_oc
+                             ? scratch(5, static_cast<std::size_t>(conv2d_detail::oc_partial_floats(
+                                              U.blocks.blocks_per_group, 1, R * step)))
+                             : nullptr;
+  std::vector<const float*> v_rows(static_cast<std::size_t>(by_oc ? g.C_in_g : 0));
 
   // Columns that tiles below tw read (they cover the padded row); the band's columns past them
   // only feed slots that are never stored and stay zero, set once here: with 16 lanes they are
@@ -256,7 +307,8 @@ void run_transformed(const Stages& stages, const Geometry& g, const TransformedW
       for (std::int64_t tr0 = 0; tr0 < th; tr0 += R) {
         const std::int64_t rows = std::min(R, th - tr0);
 
-        // Input transform: V[pos][ic][slot], slot = r * twp + tile slot in the row.
+        // Input transform: V[pos][ic][slot] at V + pos * vps + ic * S + slot, slot = r * step +
+        // tile slot in the row.
         for (std::int64_t ic = 0; ic < g.C_in_g; ++ic) {
           const float* xc = x.data() + (n * g.C_in + grp * g.C_in_g + ic) * g.H * g.W;
           for (std::int64_t r = 0; r < rows; ++r) {
@@ -274,23 +326,53 @@ void run_transformed(const Stages& stages, const Geometry& g, const TransformedW
                 conv2d_detail::fill_padded_row(g, src, band + i * band_w, used);
               }
             }
-            st.input(band, band_w, u, twp, V + ic * S + r * twp, g.C_in_g * S);
+            st.input(band, band_w, u, twp, V + ic * S + r * step, vps);
           }
         }
 
         // The elementwise stage as alpha^2 GEMMs:
-        //   M[pos] (C_out/G x rows*twp) = U[pos][group] (C_out/G x C_in/G) * V[pos] (C_in/G x
-        //   rows*twp)
+        //   M[pos] (C_out/G x rows*step) = U[pos][group] (C_out/G x C_in/G) * V[pos] (C_in/G x
+        //   rows*step)
+        // With the output-channel kernel, block after block of 32 channels (all passes over
+        // C_in/G of one block, then the next), so U is read once, in order, from start to end,
+        // and each term prefetches the weights 32 terms (4 KiB) ahead: U is read from memory
+        // once per chunk and the hardware prefetcher alone left the kernel waiting on it.
+        // Measured on its own (K = C_out = 512, 49 columns, 36 positions: U 38 MB): 110 GFLOP/s
+        // in the kernel's own order (passes outside the blocks), 124 block after block, 165
+        // with the prefetch; 190-210 with U in the L2 cache.
         for (int pos = 0; pos < P; ++pos) {
+          const std::int64_t at = pos * g.groups + grp;
+          if (by_oc) {
+            for (std::int64_t ic = 0; ic < g.C_in_g; ++ic) {
+              v_rows[static_cast<std::size_t>(ic)] = V + pos * vps + ic * S;
+            }
+            conv2d_detail::OcBlocksArgs o{};
+            o.row.KW = o.row.sw = o.row.dw = 1;
+            o.row.plane = S;
+            o.row.cols = rows * step;
+            o.rows = v_rows.data();
+            o.n_rows = g.C_in_g;
+            o.calls = 1;
+            o.weights = U.blocks.weights(at, 0);
+            o.block_size = U.blocks.block_size;
+            o.bias = U.blocks.bias(at, 0);
+            o.M = g.C_out_g;
+            o.y = Mt + pos * mps;
+            o.partial = partial;
+            o.blocks_outer = true;
+            o.row.prefetch = 32 * conv2d_detail::kAvx512OcBlock;
+            conv2d_detail::direct_oc_avx512_blocks(o);
+            continue;
+          }
           GemmProblem gp;
           gp.M = g.C_out_g;
-          gp.N = rows * twp;
+          gp.N = rows * step;
           gp.K = g.C_in_g;
-          gp.B = V + pos * g.C_in_g * S;
+          gp.B = V + pos * vps;
           gp.ldb = S;
-          gp.C = Mt + pos * g.C_out_g * S;
+          gp.C = Mt + pos * mps;
           gp.ldc = S;
-          gemm(U.u[static_cast<std::size_t>(pos * g.groups + grp)], gp);
+          gemm(U.u[static_cast<std::size_t>(at)], gp);
         }
 
         // Output transform, bias, and the clipped store.
@@ -300,7 +382,7 @@ void run_transformed(const Stages& stages, const Geometry& g, const TransformedW
           float* yc = y.data() + (n * g.C_out + oc_abs) * g.H_out * g.W_out;
           for (std::int64_t r = 0; r < rows; ++r) {
             const std::int64_t tr = tr0 + r;
-            st.output(Mt + oc * S + r * twp, g.C_out_g * S, twp, bias, rowbuf, span * m);
+            st.output(Mt + oc * S + r * step, mps, twp, bias, rowbuf, span * m);
             for (int i = 0; i < m; ++i) {
               const std::int64_t oh = tr * m + i;
               if (oh >= g.H_out) break;
@@ -326,19 +408,20 @@ void run_transformed(const Stages& stages, const Geometry& g, const TransformedW
 }
 
 template <class T>
-void run(const Stages& st, const Geometry& g, const Tensor<float>& x, const Tensor<float>& w,
-         const Tensor<float>& b, Tensor<float>& y) {
-  run_transformed<T>(st, g, transform_weights<T>(w, g.groups), x, b, y);
+void run(const Stages& st, Product product, const Geometry& g, const Tensor<float>& x,
+         const Tensor<float>& w, const Tensor<float>& b, Tensor<float>& y) {
+  run_transformed<T>(st, g, transform_weights<T>(w, g.groups, product), x, b, y);
 }
 
 // Variant::prepare for a Winograd variant: the weights transformed and packed once.
 // `supports_fn` is the variant's own check (the AVX-512 ones add the CPU's).
 template <class T>
 Conv2dPreparedRun prepare(std::string_view variant, conv2d_detail::Conv2dSupportsFn supports_fn,
-                          const Stages& st, const Tensor<float>& x, const Tensor<float>& w,
-                          const Tensor<float>& b, const Conv2dParams& p) {
+                          const Stages& st, Product product, const Tensor<float>& x,
+                          const Tensor<float>& w, const Tensor<float>& b, const Conv2dParams& p) {
   return conv2d_detail::prepare_with(
-      variant, supports_fn, x, w, b, p, [&w, &p] { return transform_weights<T>(w, p.groups); },
+      variant, supports_fn, x, w, b, p,
+      [&w, &p, product] { return transform_weights<T>(w, p.groups, product); },
       [st](const Geometry& g, const TransformedWeights& u, const Tensor<float>& x,
            const Tensor<float>&, const Tensor<float>& b,
            Tensor<float>& y) { run_transformed<T>(st, g, u, x, b, y); });

@@ -33,14 +33,15 @@ void conv2d_winograd_f4x3(const Tensor<float>& x, const Tensor<float>& w, const 
       conv2d_detail::geometry("conv2d_winograd_f4x3", x, w, b, p, y,
                               conv2d_winograd_f4x3_supports(p, x.shape(), w.shape()));
   namespace wd = winograd_detail;
-  wd::run<wd::F4x3>(wd::stages_for<wd::F4x3, wd::VcLanes>(), g, x, w, b, y);
+  wd::run<wd::F4x3>(wd::stages_for<wd::F4x3, wd::VcLanes>(), wd::Product::gemm, g, x, w, b, y);
 }
 
 Conv2dPreparedRun conv2d_winograd_f4x3_prepare(const Tensor<float>& x, const Tensor<float>& w,
                                                const Tensor<float>& b, const Conv2dParams& p) {
   namespace wd = winograd_detail;
   return wd::prepare<wd::F4x3>("conv2d_winograd_f4x3", conv2d_winograd_f4x3_supports,
-                               wd::stages_for<wd::F4x3, wd::VcLanes>(), x, w, b, p);
+                               wd::stages_for<wd::F4x3, wd::VcLanes>(), wd::Product::gemm, x, w, b,
+                               p);
 }
 
 }  // namespace convlab

@@ -14,6 +14,7 @@
 //   load_first(p, n), store_first(p, v, n)     the first n < lanes lanes (the others read as 0)
 //   load_tile_columns<M, Count>(u, out)        out[j][lane] = u[M * tile(lane) + j], j < Count
 //   store_tile_columns<M>(in, row)             row[M * tile(lane) + j] = in[j][lane], j < M
+//   in_order                                   whether tile(lane) = lane
 // where tile() is a fixed permutation of the lanes that maps lanes [0, 8) onto tiles [0, 8): a
 // row's tile slots are a multiple of kSlotGranule, so a partial last vector is its first 8 lanes.
 #pragma once
@@ -40,6 +41,9 @@ struct Stages {
   // Run instead when a tile row has fewer slots than `lanes` (nullptr: none): a half-used
   // 16-float vector costs as many instructions as a full 8-float one, with dearer transposes.
   const Stages* narrow = nullptr;
+  // Whether slot s of a tile row holds tile s (tile(lane) = lane, AVX-512); the Vc transposes
+  // leave the tiles of each vector in a permuted order.
+  bool in_order = false;
 };
 
 // V[pos][slot] = B^T d B for the tiles of one tile row: columns first, then rows.
@@ -106,7 +110,7 @@ void output_tile_row(const float* mp, std::int64_t pos_stride, std::int64_t slot
 
 template <class T, class L>
 constexpr Stages stages_for() {
-  return Stages{L::lanes, &input_tile_row<T, L>, &output_tile_row<T, L>, nullptr};
+  return Stages{L::lanes, &input_tile_row<T, L>, &output_tile_row<T, L>, nullptr, L::in_order};
 }
 
 // The AVX-512 stages (winograd_avx512_stages.cpp): constants, but their functions may run only
