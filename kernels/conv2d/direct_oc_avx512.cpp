@@ -201,23 +201,15 @@ void conv2d_detail::direct_oc_avx512_blocks(const OcBlocksArgs& b) {
 
 void conv2d_direct_oc_avx512(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                              const Conv2dParams& p, Tensor<float>& y) {
-  const Geometry g =
-      conv2d_detail::geometry("conv2d_direct_oc_avx512", x, w, b, p, y,
-                              conv2d_direct_oc_avx512_supports(p, x.shape(), w.shape()));
-  run(g, conv2d_detail::pack_weights(w, Tensor<float>(), g.groups, conv2d_detail::kAvx512OcBlock),
-      x, b, y);
+  conv2d_detail::run_blocked_weights("conv2d_direct_oc_avx512", conv2d_direct_oc_avx512_supports,
+                                     conv2d_detail::kAvx512OcBlock, run, x, w, b, p, y);
 }
 
 Conv2dPreparedRun conv2d_direct_oc_avx512_prepare(const Tensor<float>& x, const Tensor<float>& w,
                                                   const Tensor<float>& b, const Conv2dParams& p) {
-  return conv2d_detail::prepare_with(
-      "conv2d_direct_oc_avx512", conv2d_direct_oc_avx512_supports, x, w, b, p,
-      [&w, &p] {
-        return conv2d_detail::pack_weights(w, Tensor<float>(), p.groups,
-                                           conv2d_detail::kAvx512OcBlock);
-      },
-      [](const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, const Tensor<float>&,
-         const Tensor<float>& b, Tensor<float>& y) { run(g, pw, x, b, y); });
+  return conv2d_detail::prepare_blocked_weights("conv2d_direct_oc_avx512",
+                                                conv2d_direct_oc_avx512_supports,
+                                                conv2d_detail::kAvx512OcBlock, run, x, w, b, p);
 }
 
 }  // namespace convlab

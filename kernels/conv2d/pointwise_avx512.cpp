@@ -93,26 +93,18 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
 }
 // [docs:end]
 
-PackedWeights pack(const Tensor<float>& w, std::int64_t groups) {
-  return conv2d_detail::pack_weights(w, Tensor<float>(), groups, conv2d_detail::kPointwiseBlock);
-}
-
 }  // namespace
 
 void conv2d_1x1_avx512(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                        const Conv2dParams& p, Tensor<float>& y) {
-  const Geometry g = conv2d_detail::geometry("conv2d_1x1_avx512", x, w, b, p, y,
-                                             conv2d_1x1_avx512_supports(p, x.shape(), w.shape()));
-  run(g, pack(w, g.groups), x, b, y);
+  conv2d_detail::run_blocked_weights("conv2d_1x1_avx512", conv2d_1x1_avx512_supports,
+                                     conv2d_detail::kPointwiseBlock, run, x, w, b, p, y);
 }
 
 Conv2dPreparedRun conv2d_1x1_avx512_prepare(const Tensor<float>& x, const Tensor<float>& w,
                                             const Tensor<float>& b, const Conv2dParams& p) {
-  return conv2d_detail::prepare_with(
-      "conv2d_1x1_avx512", conv2d_1x1_avx512_supports, x, w, b, p,
-      [&w, &p] { return pack(w, p.groups); },
-      [](const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, const Tensor<float>&,
-         const Tensor<float>& b, Tensor<float>& y) { run(g, pw, x, b, y); });
+  return conv2d_detail::prepare_blocked_weights("conv2d_1x1_avx512", conv2d_1x1_avx512_supports,
+                                                conv2d_detail::kPointwiseBlock, run, x, w, b, p);
 }
 
 }  // namespace convlab

@@ -70,6 +70,35 @@ inline Conv2dPreparedRun prepare_packed_weights(std::string_view variant, Conv2d
             Tensor<float>& y) { run(g, &packed, x, w, b, y); });
 }
 
+// A variant whose weights are packed in blocks of output channels (pack_weights, bias apart):
+// its body, given the packed weights.
+using BlockedWeightsRun = void (*)(const Geometry& g, const PackedWeights& pw,
+                                   const Tensor<float>& x, const Tensor<float>& b,
+                                   Tensor<float>& y);
+
+// Such a variant run once: the checks, the weights packed in blocks of `block`, the body.
+inline void run_blocked_weights(std::string_view variant, Conv2dSupportsFn supports,
+                                std::int64_t block, BlockedWeightsRun run, const Tensor<float>& x,
+                                const Tensor<float>& w, const Tensor<float>& b,
+                                const Conv2dParams& p, Tensor<float>& y) {
+  const Geometry g = geometry(variant, x, w, b, p, y, supports(p, x.shape(), w.shape()));
+  run(g, pack_weights(w, Tensor<float>(), g.groups, block), x, b, y);
+}
+
+// Variant::prepare for such a variant: the weights packed once.
+inline Conv2dPreparedRun prepare_blocked_weights(std::string_view variant,
+                                                 Conv2dSupportsFn supports, std::int64_t block,
+                                                 BlockedWeightsRun run, const Tensor<float>& x,
+                                                 const Tensor<float>& w, const Tensor<float>& b,
+                                                 const Conv2dParams& p) {
+  return prepare_with(
+      variant, supports, x, w, b, p,
+      [&w, &p, block] { return pack_weights(w, Tensor<float>(), p.groups, block); },
+      [run](const Geometry& g, const PackedWeights& pw, const Tensor<float>& x,
+            const Tensor<float>&, const Tensor<float>& b,
+            Tensor<float>& y) { run(g, pw, x, b, y); });
+}
+
 // C (+)= A B with A the weights of group grp: from `packed` when given, else from w itself.
 inline void gemm_weights(const std::vector<GemmPackedA>* packed, std::int64_t grp, GemmProblem gp) {
   if (packed != nullptr) {
