@@ -338,6 +338,81 @@ TEST(PoolKernelsMaxTies, NanAndMinusInfinityAtVectorEdges) {
   EXPECT_GT(tested, 200);
 }
 
+// max_pool2d_avx512 and avg_pool2d_avx512 compute 16 (n, c) planes at a time, channel-minor
+// (pool_avx512_block.cpp), where the other tests' 1 to 6 planes of at most 12 x 40 hardly go:
+// here 1 to 66 planes (whole blocks, a last block of 1 to 15 planes that takes that form or
+// the per-plane one), planes larger than the form's 32 KiB ring (so rows wrap around it),
+// kernels up to 5 x 5 with strides 1-3, dilation, padding and ceil_mode. Max: values from
+// {-1, -0, +0, 1, -inf} (ties, zeros of both signs: the first in the window is kept), with NaN
+// in a third of the trials, scattered or in a single late pixel (the form switches to the NaN
+// rule from there): values bit for bit and indices exactly as the reference (and so as
+// max_pool2d_vc). Average: small integers, exact.
+TEST(PoolKernelsAvx512Blocks, ManyPlanesLargePlanesNanAndSignedZeros) {
+  if (!max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 1, 1}).empty()) {
+    GTEST_SKIP() << "no AVX-512F";
+  }
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const float pool[] = {-1.0f, -0.0f, 0.0f, 1.0f, -inf};
+  const std::int64_t channels[] = {1, 3, 11, 12, 15, 16, 17, 28, 33};
+  Pick pick{std::mt19937_64(20261212)};
+  int tested = 0, large = 0;
+  for (int trial = 0; trial < 240; ++trial) {
+    const std::int64_t kh = pick(1, 5), kw = pick(1, 5);
+    const bool dilated = trial % 4 == 3;
+    const Pool2dParams p{.kernel_h = kh,
+                         .kernel_w = kw,
+                         .stride_h = pick(1, 3),
+                         .stride_w = pick(1, 3),
+                         .pad_top = pick(0, kh / 2),
+                         .pad_bottom = pick(0, kh / 2),
+                         .pad_left = pick(0, kw / 2),
+                         .pad_right = pick(0, kw / 2),
+                         .dilation_h = dilated ? pick(1, 3) : 1,
+                         .dilation_w = dilated ? pick(1, 3) : 1,
+                         .ceil_mode = pick(0, 1) == 1};
+    const bool big = trial % 3 == 0;
+    const Shape xs{pick(1, 2), channels[pick(0, 8)], big ? pick(20, 40) : pick(1, 16),
+                   big ? pick(24, 45) : pick(1, 20)};
+    try {
+      pool2d_output_shape("max_pool2d", xs, p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++tested;
+    large += big ? 1 : 0;
+    Tensor<float> x(xs);
+    for (float& v : x.values()) v = pool[pick(0, 4)];
+    if (trial % 3 == 1) {
+      for (float& v : x.values()) v = pick(0, 200) == 0 ? nan : v;
+    } else if (trial % 3 == 2) {
+      x[pick(x.numel() * 3 / 4, x.numel() - 1)] = nan;
+    }
+    SCOPED_TRACE("trial " + std::to_string(trial) + " x " + xs.str() + " kernel " +
+                 std::to_string(kh) + "x" + std::to_string(kw) + " stride " +
+                 std::to_string(p.stride_h) + "," + std::to_string(p.stride_w) + " dilation " +
+                 std::to_string(p.dilation_h) + "," + std::to_string(p.dilation_w));
+    const ref::MaxPool2dResult<float> want = ref::max_pool2d(x, p);
+    const MaxOut r = run_max({"max_pool2d_avx512", max_pool2d_avx512}, x, p);
+    for (std::int64_t i = 0; i < r.y.numel(); ++i) {
+      std::uint32_t got_bits = 0, want_bits = 0;
+      std::memcpy(&got_bits, &r.y[i], 4);
+      std::memcpy(&want_bits, &want.output[i], 4);
+      ASSERT_EQ(got_bits, want_bits) << "element " << i;
+      ASSERT_EQ(r.indices[i], static_cast<float>(want.indices[i])) << "element " << i;
+    }
+    if (p.dilation_h == 1 && p.dilation_w == 1) {
+      Pool2dParams pa = p;
+      pa.count_include_pad = pick(0, 1) == 1;
+      const Tensor<float> xi = random_int_tensor<float>(xs, 1300 + trial, -9, 9);
+      ASSERT_TRUE(all_equal(run_avg({"avg_pool2d_avx512", avg_pool2d_avx512}, xi, pa),
+                            ref::avg_pool2d(xi, pa)));
+    }
+  }
+  EXPECT_GT(tested, 150);
+  EXPECT_GT(large, 50);
+}
+
 // ---- average pooling on random problems ----
 
 Pool2dParams random_avg_params(std::mt19937_64& rng) {

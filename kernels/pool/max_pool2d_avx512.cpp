@@ -1,34 +1,55 @@
-// max_pool2d_avx512: max pooling straight from the input, 16 output columns per AVX-512
-// vector, taps in the reference's row-major order.
+// max_pool2d_avx512: max pooling with AVX-512, taps in the reference's row-major order, in two
+// forms: 16 planes per vector (channel-blocked), or 16 output columns of one plane per vector.
 //
 //   y[oh][ow] = max_{kh, kw} x[oh * sh + kh * dh - pt][ow * sw + kw * dw - pl]   (-inf outside)
 //
-// Parent: max_pool2d_vc. What this adds: no padded copy of each row and no plane of row
-// maxima: every tap is a fault-suppressing masked load straight from x (lanes outside the
-// input load -inf), stride 2 splits 32 consecutive columns into even and odd lanes with
-// _mm512_permutex2var_ps (two taps per pair of loads for dilation 1) instead of Vc's
-// deinterleave, and the window is visited in the reference's order, so the argmax needs no
-// separable-pass argument: per lane, a tap replaces the best value when it is larger, or a NaN
-// over a number (two compares into __mmask16, two masked moves). Each lane starts from -inf
-// with the index of its window's first real element, so padding is never taken, an all -inf
-// window reports its first real element, ties keep the first maximum and the first NaN wins:
-// the reference's rules exactly. Strides >= 3 use masked gathers. Every problem the op allows
-// runs (dilation, ceil_mode, asymmetric padding) when the CPU has AVX-512F; the limit of float
-// indices (planes of at most 2^24 elements) is max_pool2d_vc's too.
-// Planes without NaN (one scan per plane) and windows of at most 16 taps take a faster path
-// with the same results: "replace when strictly larger" is one compare and a max, the tap's
-// code (t * kernel_w + kw, a constant) replaces the index arithmetic and becomes an index once
-// per output vector; two output rows share their input rows' loads (pool_avx512_plane.cpp).
-// Measured (bench_variants, 1 thread, medians, one process, busy 2-core VM): AlexNet pool1
-// 4.82 GFLOP/s (was 3.05), 0.62x oneDNN; ResNet-50 pool1 0.75x; GoogLeNet pool1 ceil 0.68x,
-// 3a 0.59x; VGG-16 pool1 29x (oneDNN's simple_nchw). oneDNN writes no indices.
-// When it wins: everywhere max_pool2d_vc runs on an AVX-512 CPU; most on small planes (no
-// per-row copies) and stride 2. The row-pass reuse of the separable variants matters less
-// than the copies it costs at these kernel sizes (3x3: 9 taps, 2 of them from shared loads).
-// Memory: the per-problem tables of pool_avx512_plan.hpp (load masks, first columns and taps),
-// no per-plane scratch. Accuracy: a selection, exact (indices below 2^24 are exact in float).
-// The kernels are in pool_avx512_plane.cpp, compiled for AVX-512.
+// Parent: max_pool2d_vc. Every problem the op allows runs (dilation, ceil_mode, asymmetric
+// padding) when the CPU has AVX-512F; the limit of float indices (planes of at most 2^24
+// elements) is max_pool2d_vc's too. Both forms follow the reference's rules exactly: padding is
+// never taken, an all -inf window reports its first real element, ties keep the first maximum
+// in row-major order and the first NaN wins.
+//
+// Channel-blocked form (pool_avx512_block.cpp), what this version adds. A plane's output rows
+// are short in the nets' small layers (6 outputs in AlexNet pool5, 13 in pool2, 28 in GoogLeNet
+// 3a), so 16-column vectors ran partly empty and each plane paid its own setup. Here 16
+// consecutive (n, c) planes go together: their input pixels are transposed (16x16 in
+// registers) into vectors with one lane per plane, so every output pixel is one full vector and
+// every tap a load at a constant offset, whatever the stride, dilation or padding; values and
+// indices are transposed back 16 pixels at a time. Only the input rows the current output row
+// needs are kept (a ring of whole rows, or the whole plane up to 32 KiB), so the transposes work
+// from L1: measured here, a 16x16 transpose costs ~20 cycles from and to L1 and 50-70 with L2.
+// Windows that reach into the padding visit only their real taps. Per lane, a window starts
+// from its first real element; a later tap replaces the best value when strictly larger (one
+// compare, a max, and a masked move of the tap's offset from the window's corner, which plus
+// the corner is the index) until a NaN has been transposed in, and from then on under the
+// reference's full rule (a NaN replaces a number, nothing replaces a NaN). Stride 1, and stride
+// 2 on rows of at least 24 outputs, go by row maxima: each input row's first maximum over
+// kernel_w taps is computed once for every window that reads the row, then the first of the
+// rows' maxima that is the largest wins, which is the window's first maximum in row-major order.
+// Which planes take it: pool_avx512_plan.hpp's block_planes (every plane but a last block of
+// fewer than 12, when windows span at most 32 rows and rows are below ~2000 pixels).
+//
+// Per-plane form (pool_avx512_plane.cpp; the other planes): every tap is a fault-suppressing
+// masked load straight from x (lanes outside the input load -inf), stride 2 splits 32
+// consecutive columns into even and odd lanes with _mm512_permutex2var_ps, strides >= 3 use
+// masked gathers; each lane starts from -inf with the index of its window's first real element
+// and a tap replaces the best value when it is larger, or a NaN over a number. Planes without
+// NaN and windows of at most 16 taps take the one-compare form with tap codes, two output rows
+// sharing their input rows' loads.
+//
+// Measured (bench_variants, 1 thread, medians of 5 repetitions, ours / oneDNN in the same run,
+// two runs; before = the per-plane form alone, in the same runs): AlexNet pool1 0.66 -> 0.90 to
+// 0.95, pool2 0.55 -> 0.94 to 1.01, pool5 0.31 -> 1.00; GoogLeNet 3a 0.55 -> 0.87 to 1.03,
+// pool1 (ceil_mode) 0.91 -> 1.19 to 1.25; ResNet-50 pool1 0.79 -> 1.25; VGG-16 pool1 (64
+// planes, 224x224) unchanged, about 1.2x faster than oneDNN's plain-layout kernel. oneDNN
+// reads its own channel-blocked layout (its reorders are not timed) and writes no indices;
+// this form pays a transpose in per input pixel and two out per output pixel (values and
+// indices), about half its time on AlexNet's layers and GoogLeNet 3a.
+// Memory: per thread, kept across calls: the ring, two queues of W_out + 32 output vectors and
+// the row maxima of window_rows rows (64 bytes per vector); per call: the per-plane form's
+// tables. Accuracy: a selection, exact (indices below 2^24 are exact in float).
 #include <string>
+#include <utility>
 
 #include "kernels/pool/pool_avx512_plan.hpp"
 #include "kernels/pool/pool_kernels.hpp"
@@ -43,15 +64,32 @@ std::string max_pool2d_avx512_supports(const Pool2dParams& p, const Shape& x) {
 
 void max_pool2d_avx512(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>& y,
                        Tensor<float>& indices) {
-  const pool_detail::Avx512Problem prob(
+  pool_detail::Geometry g =
       pool_detail::geometry("max_pool2d", "max_pool2d_avx512", x, p, {&y, &indices},
-                            {"y", "indices"}, max_pool2d_avx512_supports(p, x.shape())));
-  const std::int64_t in_plane = prob.g.H * prob.g.W, out_plane = prob.g.H_out * prob.g.W_out;
-  prob.for_each_plane(x.numel() + y.numel(), [&](std::int64_t pl) {
-    pool_detail::max_pool2d_avx512_plane(prob.plan, x.data() + pl * in_plane,
-                                         y.data() + pl * out_plane,
-                                         indices.data() + pl * out_plane);
-  });
+                            {"y", "indices"}, max_pool2d_avx512_supports(p, x.shape()));
+  const std::int64_t in_plane = g.H * g.W, out_plane = g.H_out * g.W_out;
+  const std::int64_t elements = x.numel() + y.numel();
+  // Planes [0, blocked) channel-blocked, the rest one by one.
+  const std::int64_t blocked = pool_detail::block_planes(g, true);
+  if (blocked > 0) {
+    const pool_detail::Avx512BlockProblem prob(g, true, pool_detail::block_ring(g));
+    prob.for_each_block(
+        elements, blocked, [&](std::int64_t pl, std::int64_t planes, float* scratch) {
+          pool_detail::max_pool2d_avx512_block(prob.plan, x.data() + pl * in_plane, planes,
+                                               y.data() + pl * out_plane,
+                                               indices.data() + pl * out_plane, scratch);
+        });
+    if (blocked == g.N * g.C) return;
+  }
+  const pool_detail::Avx512Problem prob(std::move(g));
+  prob.for_each_plane(
+      elements,
+      [&](std::int64_t pl) {
+        pool_detail::max_pool2d_avx512_plane(prob.plan, x.data() + pl * in_plane,
+                                             y.data() + pl * out_plane,
+                                             indices.data() + pl * out_plane);
+      },
+      blocked);
 }
 
 }  // namespace convlab

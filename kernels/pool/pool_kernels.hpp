@@ -45,8 +45,9 @@ void max_pool2d_separable(const Tensor<float>& x, const Pool2dParams& p, Tensor<
 // The same two passes with Vc vectors along the output width.
 void max_pool2d_vc(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>& y,
                    Tensor<float>& indices);
-// The window straight from x in the reference's row-major tap order, 16 output columns per
-// AVX-512 vector (masked loads, even/odd permutes for stride 2, gathers beyond). Every
+// The window in the reference's row-major tap order with AVX-512: 16 (n, c) planes per vector
+// (transposed in and out 16x16, one vector per pixel) for most problems, else 16 output columns
+// of one plane per vector (masked loads, even/odd permutes for stride 2, gathers beyond). Every
 // parameter; supports() refuses CPUs without AVX-512F (and planes max_pool2d_indices_supports
 // refuses).
 std::string max_pool2d_avx512_supports(const Pool2dParams& p, const Shape& x);
@@ -67,9 +68,10 @@ void avg_pool2d_vc(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>&
 // rounding of the inputs: below (kernel_h * kernel_w + 1) * u * M, half the bound of factor 1.
 inline constexpr double kAvgPool2dSeparableToleranceFactor = 1;
 
-// The window's sum straight from x, 16 output columns per AVX-512 vector (rows summed first for
-// stride 2; lanes along the window for a single output column), then the reference's divisor.
-// supports() refuses CPUs without AVX-512F only.
+// The window's sum with AVX-512: 16 (n, c) planes per vector where rows are short, else 16
+// output columns of one plane per vector (rows summed first for stride 2; lanes along the
+// window for a single output column), then the reference's divisor. supports() refuses CPUs
+// without AVX-512F only.
 std::string avg_pool2d_avx512_supports(const Pool2dParams& p, const Shape& x);
 void avg_pool2d_avx512(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>& y);
 // kernel_h * kernel_w float terms in any order: at most K - 1 roundings of partial sums bounded

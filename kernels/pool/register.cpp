@@ -58,8 +58,8 @@ void add_pool_variants(std::vector<Variant>& all) {
       {.name = "max_pool2d_avx512",
        .op = "max_pool2d",
        .parent = "max_pool2d_vc",
-       .description = "the window straight from x in row-major tap order, 16 columns per "
-                      "AVX-512 vector: masked loads, even/odd permutes for stride 2",
+       .description = "the window in row-major tap order with AVX-512: 16 planes per vector "
+                      "(16x16 transposes in and out), or 16 columns of a plane per vector",
        .tolerance_factor = kMaxPool2dToleranceFactor,
        .tolerance_reason = exact},
       max_pool2d_avx512, max_pool2d_avx512_supports));
@@ -83,8 +83,8 @@ void add_pool_variants(std::vector<Variant>& all) {
       {.name = "avg_pool2d_avx512",
        .op = "avg_pool2d",
        .parent = "avg_pool2d_vc",
-       .description = "the window's sum straight from x, 16 columns per AVX-512 vector: masked "
-                      "loads, rows first then even/odd permutes for stride 2",
+       .description = "the window's sum with AVX-512: 16 planes per vector (16x16 transposes "
+                      "in and out), or 16 columns of a plane per vector",
        .tolerance_factor = kAvgPool2dAvx512ToleranceFactor,
        .tolerance_reason = "kernel_h * kernel_w float terms in another order and a division: "
                            "the separable variant's bound"},
