@@ -178,15 +178,17 @@ void add_conv2d_variants(std::vector<Variant>& all) {
   all.back().prepare = conv2d_prepare(conv2d_winograd_f4x3_prepare);
   all.push_back(conv2d_variant(
       "conv2d_winograd_f2x3_avx512", "conv2d_winograd_f2x3",
-      "the input/output transforms on 16-float AVX-512 vectors", conv2d_winograd_f2x3_avx512,
-      conv2d_winograd_f2x3_avx512_supports, kConv2dWinogradF2x3ToleranceFactor,
+      "transforms on 16-float AVX-512 vectors, products on the output-channel tile",
+      conv2d_winograd_f2x3_avx512, conv2d_winograd_f2x3_avx512_supports,
+      kConv2dWinogradF2x3ToleranceFactor,
       "transforms mix a kernel's weights and a tile's inputs; measured, see conv2d_kernels.hpp",
       kConv2dWinogradF2x3ErrorModel));
   all.back().prepare = conv2d_prepare(conv2d_winograd_f2x3_avx512_prepare);
   all.push_back(conv2d_variant(
       "conv2d_winograd_f4x3_avx512", "conv2d_winograd_f4x3",
-      "the input/output transforms on 16-float AVX-512 vectors", conv2d_winograd_f4x3_avx512,
-      conv2d_winograd_f4x3_avx512_supports, kConv2dWinogradF4x3ToleranceFactor,
+      "transforms on 16-float AVX-512 vectors, products on the output-channel tile",
+      conv2d_winograd_f4x3_avx512, conv2d_winograd_f4x3_avx512_supports,
+      kConv2dWinogradF4x3ToleranceFactor,
       "larger transform coefficients (up to 8, 1/24); measured, see conv2d_kernels.hpp",
       kConv2dWinogradF4x3ErrorModel));
   all.back().exact_on_integers = false;  // G holds 1/6 and 1/24
