@@ -52,26 +52,16 @@ void avg_pool2d_avx512(const Tensor<float>& x, const Pool2dParams& p, Tensor<flo
   pool_detail::Geometry g = pool_detail::geometry("avg_pool2d", "avg_pool2d_avx512", x, p, {&y},
                                                   {"y"}, avg_pool2d_avx512_supports(p, x.shape()));
   const std::int64_t in_plane = g.H * g.W, out_plane = g.H_out * g.W_out;
-  const std::int64_t elements = x.numel() + y.numel();
-  // Planes [0, blocked) channel-blocked, the rest one by one.
-  const std::int64_t blocked = pool_detail::block_planes(g, false);
-  if (blocked > 0) {
-    const pool_detail::Avx512BlockProblem prob(g, false, pool_detail::block_ring(g));
-    prob.for_each_block(
-        elements, blocked, [&](std::int64_t pl, std::int64_t planes, float* scratch) {
-          pool_detail::avg_pool2d_avx512_block(prob.plan, x.data() + pl * in_plane, planes,
-                                               y.data() + pl * out_plane, scratch);
-        });
-    if (blocked == g.N * g.C) return;
-  }
-  const pool_detail::Avx512Problem prob(std::move(g));
-  prob.for_each_plane(
-      elements,
-      [&](std::int64_t pl) {
-        pool_detail::avg_pool2d_avx512_plane(prob.plan, x.data() + pl * in_plane,
-                                             y.data() + pl * out_plane);
+  pool_detail::run_planes(
+      std::move(g), false, x.numel() + y.numel(),
+      [&](const auto& plan, std::int64_t pl, std::int64_t planes, float* scratch) {
+        pool_detail::avg_pool2d_avx512_block(plan, x.data() + pl * in_plane, planes,
+                                             y.data() + pl * out_plane, scratch);
       },
-      blocked);
+      [&](const auto& plan, std::int64_t pl) {
+        pool_detail::avg_pool2d_avx512_plane(plan, x.data() + pl * in_plane,
+                                             y.data() + pl * out_plane);
+      });
 }
 
 }  // namespace convlab

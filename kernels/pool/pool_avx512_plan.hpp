@@ -233,4 +233,24 @@ struct Avx512BlockProblem {
   }
 };
 
+// Both forms over the N * C planes of g: the first block_planes(g, max) channel-blocked,
+// block(plan, first plane, planes, scratch) per block of 16, the rest one by one,
+// plane(plan, plane). `elements` is what the problem touches (threads above
+// kMinElementsForThreads).
+template <class Block, class Plane>
+void run_planes(Geometry g, bool max, std::int64_t elements, Block block, Plane plane) {
+  const std::int64_t blocked = block_planes(g, max);
+  if (blocked > 0) {
+    const Avx512BlockProblem prob(g, max, block_ring(g));
+    prob.for_each_block(elements, blocked,
+                        [&](std::int64_t pl, std::int64_t planes, float* scratch) {
+                          block(prob.plan, pl, planes, scratch);
+                        });
+    if (blocked == g.N * g.C) return;
+  }
+  const Avx512Problem prob(std::move(g));
+  prob.for_each_plane(
+      elements, [&](std::int64_t pl) { plane(prob.plan, pl); }, blocked);
+}
+
 }  // namespace convlab::pool_detail
