@@ -18,6 +18,7 @@
 #include "kernels/conv2d/conv2d_kernels.hpp"
 #include "kernels/conv2d/direct_avx512_row.hpp"
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab {
 
@@ -46,8 +47,7 @@ void conv2d_direct_avx512(const Tensor<float>& x, const Tensor<float>& w, const 
       std::max<std::int64_t>(32, (24 * 1024 / 4 / n_rows - (g.KW - 1) * g.dw) / 32 * 32);
   // Threads only pay off above ~1 MFLOP: waking them costs more on small problems.
   const bool parallel = jobs * g.C_out_g * n_rows * g.KW * g.W_out > (std::int64_t{1} << 20);
-#pragma omp parallel if (parallel)
-  {
+  parallel_region(parallel, [&] {
     std::vector<float> buffer(static_cast<std::size_t>(n_rows * width));
     std::vector<const float*> rows(static_cast<std::size_t>(n_rows));
 #pragma omp for schedule(static)
@@ -77,7 +77,7 @@ void conv2d_direct_avx512(const Tensor<float>& x, const Tensor<float>& w, const 
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace convlab

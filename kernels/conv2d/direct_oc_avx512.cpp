@@ -42,6 +42,7 @@
 #include "kernels/conv2d/direct_avx512_row.hpp"
 #include "kernels/conv2d/prepared.hpp"
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab {
 
@@ -93,8 +94,7 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
   const std::int64_t jobs = g.N * g.groups * row_groups * splits;
   // Threads only pay off above ~1 MFLOP: waking them costs more on small problems.
   const bool parallel = g.N * g.C_out * plane * n_rows * g.KW > (std::int64_t{1} << 20);
-#pragma omp parallel if (parallel)
-  {
+  parallel_region(parallel, [&] {
     // Kept between calls. rows[r * n_rows + ick]: the input row that output row r of the job
     // reads for (ic, kh).
     float* buffer = scratch(0, static_cast<std::size_t>(g.C_in_g * in_rows * width));
@@ -159,7 +159,7 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
       args.partial = partial;
       direct_oc_avx512_blocks(args);
     }
-  }
+  });
 }
 // [docs:end]
 

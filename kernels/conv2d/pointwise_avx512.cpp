@@ -33,6 +33,7 @@
 #include "kernels/conv2d/pointwise_avx512_tile.hpp"
 #include "kernels/conv2d/prepared.hpp"
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab {
 
@@ -60,8 +61,7 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
   const std::int64_t jobs = g.N * g.groups * chunks;
   // Threads only pay off above ~1 MFLOP: waking them costs more on small problems.
   const bool parallel = g.N * g.C_out * P * K > (std::int64_t{1} << 20);
-#pragma omp parallel if (parallel)
-  {
+  parallel_region(parallel, [&] {
     // The chunk's input, copied into K compact rows of `chunk` floats (whole vectors past the
     // last position): read in place, the rows of a chunk lie a plane apart and map to a few
     // cache sets (a 112x112 plane: 4 of L1's 64), so they evict each other while the blocks of
@@ -89,7 +89,7 @@ void run(const Geometry& g, const PackedWeights& pw, const Tensor<float>& x, con
         pointwise_avx512_block(args);
       }
     }
-  }
+  });
 }
 // [docs:end]
 

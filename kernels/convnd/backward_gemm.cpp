@@ -24,6 +24,7 @@
 #include "kernels/convnd/convnd_common.hpp"
 #include "kernels/convnd/convnd_kernels.hpp"
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab {
 namespace {
@@ -56,8 +57,7 @@ void run_backward(const Geometry& g, const Tensor<float>& x, const Tensor<float>
   const bool threaded = pairs > 1 && g.C_out_g * K * P * pairs >= (std::int64_t{1} << 21);
 
   // dx: one (sample, group) pair per iteration; their slices of dx are disjoint.
-#pragma omp parallel if (threaded)
-  {
+  parallel_region(threaded, [&] {
     std::vector<float> dcol(static_cast<std::size_t>(K * P));
 #pragma omp for schedule(static)
     for (std::int64_t pair = 0; pair < pairs; ++pair) {
@@ -79,12 +79,11 @@ void run_backward(const Geometry& g, const Tensor<float>& x, const Tensor<float>
       gemm(gp);
       convnd_detail::col2vol(g, dcol.data(), P, dxg);
     }
-  }
+  });
 
   // dw: one group per iteration, its samples in order.
   const bool threaded_w = g.groups > 1 && threaded;
-#pragma omp parallel if (threaded_w)
-  {
+  parallel_region(threaded_w, [&] {
     std::vector<float> col(static_cast<std::size_t>(K * P));
 #pragma omp for schedule(static)
     for (std::int64_t grp = 0; grp < g.groups; ++grp) {
@@ -97,7 +96,7 @@ void run_backward(const Geometry& g, const Tensor<float>& x, const Tensor<float>
         gemm_add_abt(dyd + (n * g.C_out + grp * g.C_out_g) * P, col.data(), g.C_out_g, K, P, dwg);
       }
     }
-  }
+  });
 
   // db: sums in double, rounded once.
   if (!db.empty()) {

@@ -33,6 +33,7 @@
 
 #include "kernels/convnd/convnd_common.hpp"
 #include "kernels/convnd/convnd_kernels.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab {
 namespace {
@@ -228,8 +229,7 @@ void run_direct(const Geometry& g, const Tensor<float>& x, const Tensor<float>& 
   const bool threaded = out_lines > 1 && g.C_out * g.taps() * g.out_volume() * g.N >= (1 << 21);
   const float* xd = x.data();
   float* yd = y.data();
-#pragma omp parallel if (threaded)
-  {
+  parallel_region(threaded, [&] {
     std::vector<const float*> lines;
     std::vector<const float*> padded_lines(static_cast<std::size_t>(nlines));
     std::vector<float> padded(by_width ? static_cast<std::size_t>(nlines * width) : 0);
@@ -269,7 +269,7 @@ void run_direct(const Geometry& g, const Tensor<float>& x, const Tensor<float>& 
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "kernels/convnd/convnd_common.hpp"
 #include "kernels/convnd/convnd_kernels.hpp"
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab {
 namespace {
@@ -37,8 +38,7 @@ void run_vol2col_gemm(const Geometry& g, const Tensor<float>& x, const Tensor<fl
   float* yd = y.data();
   // Threads only pay off with a few (sample, group) pairs of real work each.
   const bool threaded = pairs > 1 && g.C_out_g * K * P * pairs >= (std::int64_t{1} << 21);
-#pragma omp parallel if (threaded)
-  {
+  parallel_region(threaded, [&] {
     std::vector<float> col(static_cast<std::size_t>(K * P));
 #pragma omp for schedule(static)
     for (std::int64_t pair = 0; pair < pairs; ++pair) {
@@ -61,7 +61,7 @@ void run_vol2col_gemm(const Geometry& g, const Tensor<float>& x, const Tensor<fl
       gp.accumulate = true;
       if (gp.M > 0 && gp.N > 0 && gp.K > 0) gemm(gp);  // K = 0 (no input channels): y = b
     }
-  }
+  });
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/parallel.hpp"
+
 namespace convlab::dense_detail {
 
 inline constexpr std::int64_t kElementChunk = std::int64_t{1} << 14;
@@ -20,18 +22,20 @@ void map_unary(const float* x, float* y, std::int64_t n, F f) {
   using Vc::float_v;
   constexpr std::int64_t L = float_v::size();
   const std::int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
-#pragma omp parallel for schedule(static) if (chunks > 1)
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    const std::int64_t begin = c * kElementChunk, end = std::min(n, begin + kElementChunk);
-    std::int64_t i = begin;
-    for (; i + L <= end; i += L) f(float_v(x + i, Vc::Unaligned)).store(y + i, Vc::Unaligned);
-    if (i < end) {
-      alignas(64) float in[L] = {}, out[L];
-      std::copy(x + i, x + end, in);
-      f(float_v(in, Vc::Aligned)).store(out, Vc::Aligned);
-      std::copy(out, out + (end - i), y + i);
+  parallel_region(chunks > 1, [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      const std::int64_t begin = c * kElementChunk, end = std::min(n, begin + kElementChunk);
+      std::int64_t i = begin;
+      for (; i + L <= end; i += L) f(float_v(x + i, Vc::Unaligned)).store(y + i, Vc::Unaligned);
+      if (i < end) {
+        alignas(64) float in[L] = {}, out[L];
+        std::copy(x + i, x + end, in);
+        f(float_v(in, Vc::Aligned)).store(out, Vc::Aligned);
+        std::copy(out, out + (end - i), y + i);
+      }
     }
-  }
+  });
 }
 
 // dx[i] = f(x[i], dy[i]) for i < n.
@@ -40,21 +44,24 @@ void map_binary(const float* x, const float* dy, float* dx, std::int64_t n, F f)
   using Vc::float_v;
   constexpr std::int64_t L = float_v::size();
   const std::int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
-#pragma omp parallel for schedule(static) if (chunks > 1)
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    const std::int64_t begin = c * kElementChunk, end = std::min(n, begin + kElementChunk);
-    std::int64_t i = begin;
-    for (; i + L <= end; i += L) {
-      f(float_v(x + i, Vc::Unaligned), float_v(dy + i, Vc::Unaligned)).store(dx + i, Vc::Unaligned);
+  parallel_region(chunks > 1, [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      const std::int64_t begin = c * kElementChunk, end = std::min(n, begin + kElementChunk);
+      std::int64_t i = begin;
+      for (; i + L <= end; i += L) {
+        f(float_v(x + i, Vc::Unaligned), float_v(dy + i, Vc::Unaligned))
+            .store(dx + i, Vc::Unaligned);
+      }
+      if (i < end) {
+        alignas(64) float xin[L] = {}, din[L] = {}, out[L];
+        std::copy(x + i, x + end, xin);
+        std::copy(dy + i, dy + end, din);
+        f(float_v(xin, Vc::Aligned), float_v(din, Vc::Aligned)).store(out, Vc::Aligned);
+        std::copy(out, out + (end - i), dx + i);
+      }
     }
-    if (i < end) {
-      alignas(64) float xin[L] = {}, din[L] = {}, out[L];
-      std::copy(x + i, x + end, xin);
-      std::copy(dy + i, dy + end, din);
-      f(float_v(xin, Vc::Aligned), float_v(din, Vc::Aligned)).store(out, Vc::Aligned);
-      std::copy(out, out + (end - i), dx + i);
-    }
-  }
+  });
 }
 
 }  // namespace convlab::dense_detail

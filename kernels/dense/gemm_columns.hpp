@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab::dense_detail {
 
@@ -20,16 +21,18 @@ inline void gemm_column_blocks(const GemmProblem& p) {
   const std::int64_t blocks = (p.N + kColumns - 1) / kColumns;
   // A team costs more than it saves below about 128^3 multiply-adds (as in gemm_threaded).
   const bool worth_threads = p.M * p.N * p.K >= 128 * 128 * 128 && blocks > 1;
-#pragma omp parallel for schedule(dynamic, 1) if (worth_threads)
-  for (std::int64_t blk = 0; blk < blocks; ++blk) {
-    const std::int64_t j0 = blk * kColumns, width = std::min(kColumns, p.N - j0);
-    GemmProblem part = p;
-    part.N = width;
-    // Column j of op(B) starts at B + j (stored K x N) or at row j (stored N x K).
-    part.B = p.trans_b ? p.B + j0 * p.ldb : p.B + j0;
-    part.C = p.C + j0;
-    gemm(part);
-  }
+  parallel_region(worth_threads, [&] {
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t blk = 0; blk < blocks; ++blk) {
+      const std::int64_t j0 = blk * kColumns, width = std::min(kColumns, p.N - j0);
+      GemmProblem part = p;
+      part.N = width;
+      // Column j of op(B) starts at B + j (stored K x N) or at row j (stored N x K).
+      part.B = p.trans_b ? p.B + j0 * p.ldb : p.B + j0;
+      part.C = p.C + j0;
+      gemm(part);
+    }
+  });
 }
 
 }  // namespace convlab::dense_detail

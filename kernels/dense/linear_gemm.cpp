@@ -36,6 +36,7 @@
 #include "core/shape.hpp"
 #include "kernels/dense/dense_kernels.hpp"
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab {
 namespace {
@@ -87,35 +88,37 @@ void run_linear_gemm(const Tensor<float>& x, const Tensor<float>& w, const Tenso
   const std::int64_t blocks = (outs + kRows - 1) / kRows;
   // A team costs more than it saves below about 128^3 multiply-adds (as in gemm_threaded).
   const bool worth_threads = batch * outs * in >= 128 * 128 * 128 && blocks > 1;
-#pragma omp parallel for schedule(dynamic, 1) if (worth_threads)
-  for (std::int64_t blk = 0; blk < blocks; ++blk) {
-    const std::int64_t o0 = blk * kRows, rows = std::min(kRows, outs - o0);
-    float* c = yt.get() + o0 * batch;
-    // y^T(o0.., :) = w(o0.., :) x^T: M = rows, N = batch, K = in.
-    const GemmProblem product{.M = rows,
-                              .N = batch,
-                              .K = in,
-                              .A = w.data() + o0 * in,
-                              .lda = in,
-                              .B = xt.get(),
-                              .ldb = batch,
-                              .C = c,
-                              .ldc = batch};
-    if (packed != nullptr) {
-      gemm((*packed)[static_cast<std::size_t>(blk)], product);
-    } else {
-      gemm(product);
-    }
-    // y(:, o0..) = y^T(o0.., :)^T + b(o0..): each row of y gets a contiguous run of rows.
-    for (std::int64_t n = 0; n < batch; ++n) {
-      float* dst = yp + n * outs + o0;
-      if (bias == nullptr) {
-        for (std::int64_t o = 0; o < rows; ++o) dst[o] = c[o * batch + n];
+  parallel_region(worth_threads, [&] {
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t blk = 0; blk < blocks; ++blk) {
+      const std::int64_t o0 = blk * kRows, rows = std::min(kRows, outs - o0);
+      float* c = yt.get() + o0 * batch;
+      // y^T(o0.., :) = w(o0.., :) x^T: M = rows, N = batch, K = in.
+      const GemmProblem product{.M = rows,
+                                .N = batch,
+                                .K = in,
+                                .A = w.data() + o0 * in,
+                                .lda = in,
+                                .B = xt.get(),
+                                .ldb = batch,
+                                .C = c,
+                                .ldc = batch};
+      if (packed != nullptr) {
+        gemm((*packed)[static_cast<std::size_t>(blk)], product);
       } else {
-        for (std::int64_t o = 0; o < rows; ++o) dst[o] = c[o * batch + n] + bias[o0 + o];
+        gemm(product);
+      }
+      // y(:, o0..) = y^T(o0.., :)^T + b(o0..): each row of y gets a contiguous run of rows.
+      for (std::int64_t n = 0; n < batch; ++n) {
+        float* dst = yp + n * outs + o0;
+        if (bias == nullptr) {
+          for (std::int64_t o = 0; o < rows; ++o) dst[o] = c[o * batch + n];
+        } else {
+          for (std::int64_t o = 0; o < rows; ++o) dst[o] = c[o * batch + n] + bias[o0 + o];
+        }
       }
     }
-  }
+  });
 }
 
 // The blocks of kRows rows of w, each packed as the GEMM's A.

@@ -19,6 +19,7 @@
 
 #include "core/shape.hpp"
 #include "kernels/dense/dense_kernels.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab {
 
@@ -86,13 +87,15 @@ void linear_gemv_vc(const Tensor<float>& x, const Tensor<float>& w, const Tensor
   constexpr std::int64_t kBlock = 64;  // outputs per OpenMP work item (a multiple of 4)
   const std::int64_t blocks = (outs + kBlock - 1) / kBlock;
   // Threads only when the layer is worth a team (about 64K multiply-adds and more).
-#pragma omp parallel for schedule(static) if (outs * in >= (1 << 16))
-  for (std::int64_t blk = 0; blk < blocks; ++blk) {
-    const std::int64_t o0 = blk * kBlock, o1 = std::min(outs, o0 + kBlock);
-    std::int64_t o = o0;
-    for (; o + 4 <= o1; o += 4) four_rows(o);
-    for (; o < o1; ++o) one_row(o);
-  }
+  parallel_region(outs * in >= (1 << 16), [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t blk = 0; blk < blocks; ++blk) {
+      const std::int64_t o0 = blk * kBlock, o1 = std::min(outs, o0 + kBlock);
+      std::int64_t o = o0;
+      for (; o + 4 <= o1; o += 4) four_rows(o);
+      for (; o < o1; ++o) one_row(o);
+    }
+  });
 }
 
 }  // namespace convlab

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 #include "kernels/pool/pool_vc.hpp"
@@ -34,8 +35,7 @@ void avg_pool2d_backward_separable(const Tensor<float>& x, const Tensor<float>& 
   require_same_shape("avg_pool2d_backward_separable", "dx", dx.shape(), x.shape());
   const std::int64_t padded_w = pool_detail::round_up_to_lanes(g.W_out);
   const std::int64_t planes = g.N * g.C;
-#pragma omp parallel if (pool_detail::worth_threads(dx.numel() + dy.numel()))
-  {
+  parallel_region(pool_detail::worth_threads(dx.numel() + dy.numel()), [&] {
     Vc::Memory<float_v> share(static_cast<std::size_t>(padded_w));
     Vc::Memory<float_v> t(static_cast<std::size_t>(g.H * padded_w));
 #pragma omp for schedule(static)
@@ -65,7 +65,7 @@ void avg_pool2d_backward_separable(const Tensor<float>& x, const Tensor<float>& 
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace convlab

@@ -53,6 +53,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 #include "kernels/pool/pool_vc.hpp"
@@ -148,8 +149,7 @@ void avg_pool2d_running_sum_with_restart(const Tensor<float>& x, const Pool2dPar
     }
   }
   const std::int64_t planes = g.N * g.C;
-#pragma omp parallel if (pool_detail::worth_threads(x.numel() + y.numel()))
-  {
+  parallel_region(pool_detail::worth_threads(x.numel() + y.numel()), [&] {
     // Row sums of one plane (rows row_stride apart), one padded input row, the column sums.
     Vc::Memory<float_v> row_sum_mem(static_cast<std::size_t>(g.H * row_stride));
     Vc::Memory<float_v> acc_mem(static_cast<std::size_t>(padded_w));
@@ -192,7 +192,7 @@ void avg_pool2d_running_sum_with_restart(const Tensor<float>& x, const Pool2dPar
         for (; ow < g.W_out; ++ow) yr[ow] = acc[ow] / dv[ow];
       }
     }
-  }
+  });
 }
 
 void avg_pool2d_running_sum(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>& y) {

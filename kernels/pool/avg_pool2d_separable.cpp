@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 
@@ -25,8 +26,7 @@ void avg_pool2d_separable(const Tensor<float>& x, const Pool2dParams& p, Tensor<
       pool_detail::geometry("avg_pool2d", "avg_pool2d_separable", x, p, {&y}, {"y"}, "");
   const std::vector<char> read = pool_detail::rows_read(g.h);
   const std::int64_t planes = g.N * g.C;
-#pragma omp parallel if (pool_detail::worth_threads(x.numel() + y.numel()))
-  {
+  parallel_region(pool_detail::worth_threads(x.numel() + y.numel()), [&] {
     std::vector<float> row_sum(static_cast<std::size_t>(g.H * g.W_out));
 #pragma omp for schedule(static)
     for (std::int64_t pl = 0; pl < planes; ++pl) {
@@ -51,7 +51,7 @@ void avg_pool2d_separable(const Tensor<float>& x, const Pool2dParams& p, Tensor<
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace convlab

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 #include "kernels/pool/pool_vc.hpp"
@@ -55,8 +56,7 @@ void avg_pool2d_vc(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>&
     }
   }
   const std::int64_t planes = g.N * g.C;
-#pragma omp parallel if (pool_detail::worth_threads(x.numel() + y.numel()))
-  {
+  parallel_region(pool_detail::worth_threads(x.numel() + y.numel()), [&] {
     std::vector<float> padded(static_cast<std::size_t>(width));
     Vc::Memory<float_v> row_sum(static_cast<std::size_t>(g.H * padded_w));
 #pragma omp for schedule(static)
@@ -87,7 +87,7 @@ void avg_pool2d_vc(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>&
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace convlab

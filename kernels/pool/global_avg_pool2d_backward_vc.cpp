@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "core/shape.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 #include "kernels/pool/pool_vc.hpp"
@@ -29,14 +30,16 @@ void global_avg_pool2d_backward_vc(const Tensor<float>& x, const Tensor<float>& 
   const std::int64_t planes = x.dim(0) * x.dim(1), plane = x.dim(2) * x.dim(3);
   const double count = static_cast<double>(plane);
   const bool threads = pool_detail::worth_threads(dx.numel());
-#pragma omp parallel for schedule(static) if (threads)
-  for (std::int64_t pl = 0; pl < planes; ++pl) {
-    const float_v share(static_cast<float>(double(dy[pl]) / count));
-    float* dp = dx.data() + pl * plane;
-    std::int64_t i = 0;
-    for (; i + kLanes <= plane; i += kLanes) share.store(dp + i, Vc::Unaligned);
-    pool_detail::store_lanes(share, dp + i, plane - i);
-  }
+  parallel_region(threads, [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t pl = 0; pl < planes; ++pl) {
+      const float_v share(static_cast<float>(double(dy[pl]) / count));
+      float* dp = dx.data() + pl * plane;
+      std::int64_t i = 0;
+      for (; i + kLanes <= plane; i += kLanes) share.store(dp + i, Vc::Unaligned);
+      pool_detail::store_lanes(share, dp + i, plane - i);
+    }
+  });
 }
 
 }  // namespace convlab

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "core/shape.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 
@@ -28,19 +29,21 @@ void global_avg_pool2d_vc(const Tensor<float>& x, Tensor<float>& y) {
   const std::int64_t planes = x.dim(0) * x.dim(1), plane = x.dim(2) * x.dim(3);
   const float count = static_cast<float>(plane);
   const bool threads = pool_detail::worth_threads(x.numel());
-#pragma omp parallel for schedule(static) if (threads)
-  for (std::int64_t pl = 0; pl < planes; ++pl) {
-    const float* xp = x.data() + pl * plane;
-    float_v acc[4] = {float_v::Zero(), float_v::Zero(), float_v::Zero(), float_v::Zero()};
-    std::int64_t i = 0;
-    for (; i + 4 * L <= plane; i += 4 * L) {
-      for (int v = 0; v < 4; ++v) acc[v] += float_v(xp + i + v * L, Vc::Unaligned);
+  parallel_region(threads, [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t pl = 0; pl < planes; ++pl) {
+      const float* xp = x.data() + pl * plane;
+      float_v acc[4] = {float_v::Zero(), float_v::Zero(), float_v::Zero(), float_v::Zero()};
+      std::int64_t i = 0;
+      for (; i + 4 * L <= plane; i += 4 * L) {
+        for (int v = 0; v < 4; ++v) acc[v] += float_v(xp + i + v * L, Vc::Unaligned);
+      }
+      for (; i + L <= plane; i += L) acc[0] += float_v(xp + i, Vc::Unaligned);
+      float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])).sum();
+      for (; i < plane; ++i) s += xp[i];
+      y[pl] = s / count;
     }
-    for (; i + L <= plane; i += L) acc[0] += float_v(xp + i, Vc::Unaligned);
-    float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])).sum();
-    for (; i < plane; ++i) s += xp[i];
-    y[pl] = s / count;
-  }
+  });
 }
 
 }  // namespace convlab

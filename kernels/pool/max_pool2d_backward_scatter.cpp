@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "core/shape.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 
@@ -30,14 +31,16 @@ void max_pool2d_backward_scatter(const Tensor<float>& x, const Tensor<float>& dy
   const std::int64_t planes = x.dim(0) * x.dim(1), in_plane = x.dim(2) * x.dim(3);
   const std::int64_t out_plane = out[2] * out[3];
   const bool threads = pool_detail::worth_threads(dx.numel() + dy.numel());
-#pragma omp parallel for schedule(static) if (threads)
-  for (std::int64_t pl = 0; pl < planes; ++pl) {
-    float* g = dx.data() + pl * in_plane;
-    std::fill(g, g + in_plane, 0.0f);
-    const float* d = dy.data() + pl * out_plane;
-    const float* ip = indices.data() + pl * out_plane;
-    for (std::int64_t o = 0; o < out_plane; ++o) g[static_cast<std::int64_t>(ip[o])] += d[o];
-  }
+  parallel_region(threads, [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t pl = 0; pl < planes; ++pl) {
+      float* g = dx.data() + pl * in_plane;
+      std::fill(g, g + in_plane, 0.0f);
+      const float* d = dy.data() + pl * out_plane;
+      const float* ip = indices.data() + pl * out_plane;
+      for (std::int64_t o = 0; o < out_plane; ++o) g[static_cast<std::int64_t>(ip[o])] += d[o];
+    }
+  });
 }
 
 }  // namespace convlab

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 #include "reference/dispatch.hpp"
@@ -60,8 +61,7 @@ void max_pool2d_separable(const Tensor<float>& x, const Pool2dParams& p, Tensor<
                             {"y", "indices"}, max_pool2d_indices_supports(p, x.shape()));
   const std::vector<char> read = pool_detail::rows_read(g.h);
   const std::int64_t planes = g.N * g.C;
-#pragma omp parallel if (pool_detail::worth_threads(x.numel() + y.numel()))
-  {
+  parallel_region(pool_detail::worth_threads(x.numel() + y.numel()), [&] {
     std::vector<float> row_max(static_cast<std::size_t>(g.H * g.W_out));
     std::vector<std::int64_t> row_col(row_max.size());
 #pragma omp for schedule(static)
@@ -104,7 +104,7 @@ void max_pool2d_separable(const Tensor<float>& x, const Pool2dParams& p, Tensor<
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace convlab

@@ -17,6 +17,7 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 #include "kernels/pool/pool_vc.hpp"
@@ -74,8 +75,7 @@ void max_pool2d_vc(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>&
   }
   const float minus_inf = -std::numeric_limits<float>::infinity();
   const std::int64_t planes = g.N * g.C;
-#pragma omp parallel if (pool_detail::worth_threads(x.numel() + y.numel()))
-  {
+  parallel_region(pool_detail::worth_threads(x.numel() + y.numel()), [&] {
     std::vector<float> padded(static_cast<std::size_t>(width));
     Vc::Memory<float_v> row_max(static_cast<std::size_t>(g.H * padded_w));
     Vc::Memory<float_v> row_index(static_cast<std::size_t>(g.H * padded_w));
@@ -120,7 +120,7 @@ void max_pool2d_vc(const Tensor<float>& x, const Pool2dParams& p, Tensor<float>&
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace convlab

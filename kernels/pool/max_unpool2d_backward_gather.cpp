@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/shape.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 
@@ -59,35 +60,37 @@ void max_unpool2d_backward_gather(const Tensor<float>& x, const Tensor<float>& i
   const float_v limit(static_cast<float>(out_plane));
   std::vector<std::int64_t> bad(static_cast<std::size_t>(planes), -1);
   const bool threads = pool_detail::worth_threads(dx.numel() + dy.numel());
-#pragma omp parallel for schedule(static) if (threads)
-  for (std::int64_t pl = 0; pl < planes; ++pl) {
-    const float* ip = indices.data() + pl * in_plane;
-    const float* gp = dy.data() + pl * out_plane;
-    float* dp = dx.data() + pl * in_plane;
-    // Indices [i, end) one at a time with the exact test; false after recording a bad one.
-    const auto scalar = [&](std::int64_t i, std::int64_t end) {
-      for (; i < end; ++i) {
-        if (!pool_detail::is_plane_position(ip[i], out_plane)) {
-          bad[static_cast<std::size_t>(pl)] = i;
-          return false;
+  parallel_region(threads, [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t pl = 0; pl < planes; ++pl) {
+      const float* ip = indices.data() + pl * in_plane;
+      const float* gp = dy.data() + pl * out_plane;
+      float* dp = dx.data() + pl * in_plane;
+      // Indices [i, end) one at a time with the exact test; false after recording a bad one.
+      const auto scalar = [&](std::int64_t i, std::int64_t end) {
+        for (; i < end; ++i) {
+          if (!pool_detail::is_plane_position(ip[i], out_plane)) {
+            bad[static_cast<std::size_t>(pl)] = i;
+            return false;
+          }
+          dp[i] = gp[static_cast<std::int64_t>(ip[i])];
         }
-        dp[i] = gp[static_cast<std::int64_t>(ip[i])];
+        return true;
+      };
+      std::int64_t i = 0;
+      bool ok = true;
+      for (; ok && i + L <= in_plane; i += L) {
+        const float_v v(ip + i, Vc::Unaligned);
+        if (!(v >= float_v::Zero() && v < limit && v == Vc::floor(v)).isFull()) {
+          ok = scalar(i, i + L);
+          continue;
+        }
+        const float_v g(gp, Vc::simd_cast<IndexV>(v));
+        g.store(dp + i, Vc::Unaligned);
       }
-      return true;
-    };
-    std::int64_t i = 0;
-    bool ok = true;
-    for (; ok && i + L <= in_plane; i += L) {
-      const float_v v(ip + i, Vc::Unaligned);
-      if (!(v >= float_v::Zero() && v < limit && v == Vc::floor(v)).isFull()) {
-        ok = scalar(i, i + L);
-        continue;
-      }
-      const float_v g(gp, Vc::simd_cast<IndexV>(v));
-      g.store(dp + i, Vc::Unaligned);
+      if (ok) scalar(i, in_plane);
     }
-    if (ok) scalar(i, in_plane);
-  }
+  });
   pool_detail::throw_first_invalid_index(name, indices, bad, out);
 }
 

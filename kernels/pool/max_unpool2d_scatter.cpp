@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/shape.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 
@@ -30,21 +31,23 @@ void max_unpool2d_scatter(const Tensor<float>& x, const Tensor<float>& indices,
   // First bad element of each plane (-1: none); an exception cannot leave an OpenMP region.
   std::vector<std::int64_t> bad(static_cast<std::size_t>(planes), -1);
   const bool threads = pool_detail::worth_threads(x.numel() + y.numel());
-#pragma omp parallel for schedule(static) if (threads)
-  for (std::int64_t pl = 0; pl < planes; ++pl) {
-    float* yp = y.data() + pl * out_plane;
-    std::memset(yp, 0, static_cast<std::size_t>(out_plane) * sizeof(float));
-    const float* xp = x.data() + pl * in_plane;
-    const float* ip = indices.data() + pl * in_plane;
-    for (std::int64_t i = 0; i < in_plane; ++i) {
-      const float v = ip[i];
-      if (!pool_detail::is_plane_position(v, out_plane)) {
-        bad[static_cast<std::size_t>(pl)] = i;
-        break;
+  parallel_region(threads, [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t pl = 0; pl < planes; ++pl) {
+      float* yp = y.data() + pl * out_plane;
+      std::memset(yp, 0, static_cast<std::size_t>(out_plane) * sizeof(float));
+      const float* xp = x.data() + pl * in_plane;
+      const float* ip = indices.data() + pl * in_plane;
+      for (std::int64_t i = 0; i < in_plane; ++i) {
+        const float v = ip[i];
+        if (!pool_detail::is_plane_position(v, out_plane)) {
+          bad[static_cast<std::size_t>(pl)] = i;
+          break;
+        }
+        yp[static_cast<std::int64_t>(v)] = xp[i];
       }
-      yp[static_cast<std::int64_t>(v)] = xp[i];
     }
-  }
+  });
   pool_detail::throw_first_invalid_index("max_unpool2d_scatter", indices, bad, out);
 }
 

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/shape.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 #include "kernels/pool/pool_vc.hpp"
@@ -105,8 +106,7 @@ void upsample2d_backward_vc(const Tensor<float>& x, const Tensor<float>& dy,
                s > 0 ? pool_detail::padded_row_width(pool_detail::round_up_to_lanes(W), s, s, 1)
                      : std::int64_t{0});
   const std::int64_t full = W_out / kLanes * kLanes;  // columns in whole vectors
-#pragma omp parallel if (pool_detail::worth_threads(dx.numel() + dy.numel()))
-  {
+  parallel_region(pool_detail::worth_threads(dx.numel() + dy.numel()), [&] {
     std::vector<float> row(static_cast<std::size_t>(row_width), 0.0f);  // zeros past W_out
     float* r = row.data();
 #pragma omp for schedule(static)
@@ -161,7 +161,7 @@ void upsample2d_backward_vc(const Tensor<float>& x, const Tensor<float>& dy,
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace convlab

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/shape.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/pool/pool_common.hpp"
 #include "kernels/pool/pool_kernels.hpp"
 #include "kernels/pool/upsample_common.hpp"
@@ -59,8 +60,7 @@ void upsample2d_vc(const Tensor<float>& x, const Upsample2dParams& p, Tensor<flo
     lw1[k] = real ? static_cast<float>(tw.w1[k]) : 0.0f;
   }
   const bool nearest = p.mode == UpsampleMode::nearest;
-#pragma omp parallel if (pool_detail::worth_threads(x.numel() + y.numel()))
-  {
+  parallel_region(pool_detail::worth_threads(x.numel() + y.numel()), [&] {
     // Bilinear: the interpolated rows of two input rows, and which rows they hold.
     Vc::Memory<float_v> rows(static_cast<std::size_t>(2 * padded_w));
     alignas(64) float lanes[kLanes];
@@ -127,7 +127,7 @@ void upsample2d_vc(const Tensor<float>& x, const Upsample2dParams& p, Tensor<flo
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace convlab

@@ -20,6 +20,7 @@
 
 #include "kernels/conv2d/im2col.hpp"
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/transposed/transposed_common.hpp"
 #include "kernels/transposed/transposed_kernels.hpp"
 
@@ -40,8 +41,8 @@ void conv_transpose2d_gemm_col2im(const Tensor<float>& x, const Tensor<float>& w
   // W_out).
   const std::int64_t K = g.C_in_g * g.KH * g.KW, P = g.H_out * g.W_out, Q = g.H * g.W;
   const std::int64_t pairs = g.N * g.groups;
-#pragma omp parallel if (pairs > 1)  // no team for a single unit of work
-  {
+  // No team for a single unit of work.
+  parallel_region(pairs > 1, [&] {
     std::vector<float> col(static_cast<std::size_t>(K * P));
 #pragma omp for schedule(static)
     for (std::int64_t pair = 0; pair < pairs; ++pair) {
@@ -63,7 +64,7 @@ void conv_transpose2d_gemm_col2im(const Tensor<float>& x, const Tensor<float>& w
       gemm(gp);
       conv2d_detail::col2im(g, col.data(), P, yg);
     }
-  }
+  });
 }
 
 }  // namespace convlab

@@ -13,6 +13,7 @@
 #include "core/shape.hpp"
 #include "kernels/conv2d/conv2d_common.hpp"
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab::transposed_detail {
 
@@ -75,14 +76,14 @@ template <class Body>
 void for_each_group_and_sample(const conv2d_detail::Geometry& g, std::int64_t K, std::int64_t P,
                                Body&& body) {
   if (!has_work(K, P, g.C_out_g)) return;
-#pragma omp parallel if (g.groups > 1)  // no team for a single unit of work
-  {
+  // No team for a single unit of work.
+  parallel_region(g.groups > 1, [&] {
     std::vector<float> col(static_cast<std::size_t>(K * P));
 #pragma omp for schedule(static)
     for (std::int64_t grp = 0; grp < g.groups; ++grp) {
       for (std::int64_t n = 0; n < g.N; ++n) body(grp, n, col.data());
     }
-  }
+  });
 }
 
 // db[c] = sum over samples and positions of dy[n][c][..], a float sum in (n, position) order.
@@ -90,15 +91,17 @@ void for_each_group_and_sample(const conv2d_detail::Geometry& g, std::int64_t K,
 inline void bias_gradient(const float* dy, std::int64_t N, std::int64_t C, std::int64_t P,
                           float* db) {
   // Below ~64k additions a team costs more than it saves.
-#pragma omp parallel for schedule(static) if (N * C * P >= (1 << 16))
-  for (std::int64_t c = 0; c < C; ++c) {
-    float s = 0;
-    for (std::int64_t n = 0; n < N; ++n) {
-      const float* plane = dy + (n * C + c) * P;
-      for (std::int64_t i = 0; i < P; ++i) s += plane[i];
+  parallel_region(N * C * P >= (1 << 16), [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t c = 0; c < C; ++c) {
+      float s = 0;
+      for (std::int64_t n = 0; n < N; ++n) {
+        const float* plane = dy + (n * C + c) * P;
+        for (std::int64_t i = 0; i < P; ++i) s += plane[i];
+      }
+      db[c] = s;
     }
-    db[c] = s;
-  }
+  });
 }
 
 }  // namespace convlab::transposed_detail

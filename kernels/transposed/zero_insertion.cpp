@@ -28,6 +28,7 @@
 // parallelizes as conv2d_im2col_gemm does.
 #include "core/shape.hpp"
 #include "kernels/conv2d/conv2d_kernels.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/transposed/transposed_kernels.hpp"
 
 namespace convlab {
@@ -50,19 +51,21 @@ void conv_transpose2d_zero_insertion(const Tensor<float>& x, const Tensor<float>
   const std::int64_t front_h = p.dilation_h * (KH - 1) - p.pad_top;
   const std::int64_t front_w = p.dilation_w * (KW - 1) - p.pad_left;
   Tensor<float> z(Shape{N, C_in, ZH, ZW});  // zero-filled
-#pragma omp parallel for schedule(static) if (N * C_in > 1)
-  for (std::int64_t plane = 0; plane < N * C_in; ++plane) {
-    const float* src = x.data() + plane * H * W;
-    float* dst = z.data() + plane * ZH * ZW;
-    for (std::int64_t ih = 0; ih < H; ++ih) {
-      const std::int64_t zh = ih * p.stride_h + front_h;
-      if (zh < 0 || zh >= ZH) continue;  // cropped by a padding larger than d * (k - 1)
-      for (std::int64_t iw = 0; iw < W; ++iw) {
-        const std::int64_t zw = iw * p.stride_w + front_w;
-        if (zw >= 0 && zw < ZW) dst[zh * ZW + zw] = src[ih * W + iw];
+  parallel_region(N * C_in > 1, [&] {
+#pragma omp for schedule(static)
+    for (std::int64_t plane = 0; plane < N * C_in; ++plane) {
+      const float* src = x.data() + plane * H * W;
+      float* dst = z.data() + plane * ZH * ZW;
+      for (std::int64_t ih = 0; ih < H; ++ih) {
+        const std::int64_t zh = ih * p.stride_h + front_h;
+        if (zh < 0 || zh >= ZH) continue;  // cropped by a padding larger than d * (k - 1)
+        for (std::int64_t iw = 0; iw < W; ++iw) {
+          const std::int64_t zw = iw * p.stride_w + front_w;
+          if (zw >= 0 && zw < ZW) dst[zh * ZW + zw] = src[ih * W + iw];
+        }
       }
     }
-  }
+  });
   Tensor<float> wf(Shape{C_out, C_in_g, KH, KW});
   for (std::int64_t g = 0; g < G; ++g) {
     for (std::int64_t oc = 0; oc < C_out_g; ++oc) {
