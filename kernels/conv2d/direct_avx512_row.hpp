@@ -51,7 +51,8 @@ struct OcRowArgs {
   float* y0;
   std::int64_t plane, cols;
   // > 0: each term also prefetches the weights that many floats further on into L1, for
-  // weights that stream from memory once (Winograd's U); 0 for weights the caches keep.
+  // weights that stream from L3 or memory (Winograd's U; direct weights larger than L2); 0 for
+  // weights the caches keep.
   std::int64_t prefetch = 0;
 };
 void direct_oc_avx512_row(const OcRowArgs& args);
