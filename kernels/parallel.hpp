@@ -17,6 +17,7 @@ namespace convlab {
 // machine (AMD EPYC, a virtual machine), a fifth of LeNet's 6 us c5 layer. Small problems are
 // exactly the ones that skip threads, so they paid it every call; and so did every layer run
 // with one thread allowed (OMP_NUM_THREADS=1), where a team would be that one thread.
+// [docs:parallel-region]
 template <class Body>
 void parallel_region(bool parallel, Body&& body) {
   if (parallel && omp_get_max_threads() > 1 && !omp_in_parallel()) {
@@ -26,5 +27,6 @@ void parallel_region(bool parallel, Body&& body) {
     body();
   }
 }
+// [docs:end]
 
 }  // namespace convlab
