@@ -7,6 +7,7 @@
 // the rejection of refused problems and wrong output shapes; and corr2d run through
 // conv2d_direct_vc_ow on 1-channel views.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -619,7 +620,8 @@ TEST(Conv2dKernelsIdentities, DepthwiseEqualsGroupsOfOneChannel) {
 }
 
 // conv2d_depthwise_avx512 runs planes of up to 4096 padded positions 16 channels at a time,
-// channel-minor, and larger planes one at a time: both give conv2d_depthwise_vc's bits (same
+// channel-minor, and larger planes one at a time (3x3 zero-padded problems with dilation 1 are
+// read in place instead: next test): both give conv2d_depthwise_vc's bits (same
 // FMA chain per output), across channel tails (1, 7, 17, 33 channels), widths around 16,
 // strides 1-3 with odd sizes, dilation, asymmetric padding, every padding mode, kernels of
 // more than 16 taps and no bias.
@@ -672,6 +674,68 @@ TEST(Conv2dKernelsIdentities, DepthwiseAvx512GivesDepthwiseVcsBits) {
         << "x" << KW << " stride " << p.stride_h << "x" << p.stride_w << " dilation "
         << p.dilation_h << "x" << p.dilation_w << " pads " << p.pad_top << "," << p.pad_bottom
         << "," << p.pad_left << "," << p.pad_right << " mode " << static_cast<int>(mode);
+  }
+}
+
+// conv2d_depthwise_avx512 reads 3x3 zero-padded planes in place, row by row (stride 1 with
+// pad_left 0 or 1, stride 2 with pad_left 1): whole rows in strips of 1-4 vectors (widths 1 to
+// 113: row tails, strips of 4 + 3, lanes past the row end), two planes per vector for rows of
+// at most 7 outputs (odd plane counts, pairs across images), bands of rows walked in lockstep
+// (heights 1 to 9), padding rows at either end (pad_top 0 to 2, pad_bottom 0 to 2, odd right
+// padding). All give conv2d_depthwise_vc's bits, with 1 or 2 threads (thread ranges splitting
+// pairs).
+TEST(Conv2dKernelsIdentities, DepthwiseAvx512InPlaceRowsGiveDepthwiseVcsBits) {
+  const KernelVariant& avx = variant("conv2d_depthwise_avx512");
+  if (!avx.supports(Conv2dParams{.groups = 1}, Shape{1, 1, 4, 4}, Shape{1, 1, 3, 3}).empty()) {
+    GTEST_SKIP() << "no AVX-512F";
+  }
+  const KernelVariant& vc = variant("conv2d_depthwise_vc");
+  struct Case {
+    std::int64_t n, c, h, w, stride, pt, pb, pl, pr;
+  };
+  std::vector<Case> cases;
+  for (const std::int64_t w : {1, 2, 7, 8, 14, 15, 16, 17, 33, 56, 57, 64, 65, 112, 113}) {
+    cases.push_back({1, 3, 9, w, 1, 1, 1, 1, 1});
+    cases.push_back({2, 3, 5, w, 1, 0, 2, 0, 1});
+    cases.push_back({1, 5, 1, w, 1, 1, 1, 1, 0});
+    if (w >= 2) cases.push_back({1, 3, 14, w, 2, 1, 1, 1, 1});
+    if (w >= 2) cases.push_back({2, 3, 7, w, 2, 2, 0, 1, 2});
+    cases.push_back({1, 2, 3, w, 2, 1, 2, 1, 0});
+  }
+  // More than 1 MFLOP: several threads, ranges of odd length.
+  cases.push_back({2, 601, 7, 7, 1, 1, 1, 1, 1});
+  cases.push_back({1, 1201, 14, 14, 2, 1, 1, 1, 1});
+  cases.push_back({1, 9, 112, 112, 1, 1, 1, 1, 1});
+  cases.push_back({1, 17, 56, 57, 2, 1, 1, 1, 1});
+  int i = 0;
+  for (const Case& k : cases) {
+    ++i;
+    const Conv2dParams p{.stride_h = k.stride,
+                         .stride_w = k.stride,
+                         .pad_top = k.pt,
+                         .pad_bottom = k.pb,
+                         .pad_left = k.pl,
+                         .pad_right = k.pr,
+                         .groups = k.c};
+    const Shape xs{k.n, k.c, k.h, k.w}, ws{k.c, 1, 3, 3};
+    try {
+      (void)conv2d_output_shape(xs, ws, Shape{k.c}, p);
+    } catch (const std::invalid_argument&) {
+      continue;  // kernel larger than the padded input
+    }
+    const auto x = random_tensor<float>(xs, 6000 + i);
+    const auto w = random_tensor<float>(ws, 7000 + i);
+    const auto b = i % 3 == 1 ? Tensor<float>() : random_tensor<float>(Shape{k.c}, 8000 + i);
+    const Tensor<float> expected = run_variant(vc, x, w, b, p);
+    const int saved = omp_get_max_threads();
+    for (const int threads : {1, 2}) {
+      omp_set_num_threads(threads);
+      EXPECT_TRUE(all_equal(run_variant(avx, x, w, b, p), expected))
+          << "N " << k.n << " C " << k.c << " H " << k.h << " W " << k.w << " stride " << k.stride
+          << " pads " << k.pt << "," << k.pb << "," << k.pl << "," << k.pr << " threads "
+          << threads;
+    }
+    omp_set_num_threads(saved);
   }
 }
 

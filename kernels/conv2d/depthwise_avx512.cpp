@@ -1,5 +1,5 @@
 // conv2d_depthwise_avx512: depthwise convolution (groups == C_in == C_out) with AVX-512, in
-// two forms chosen by plane size.
+// three forms chosen by the problem.
 //
 //   y[n][c][oh][ow] = b[c] + sum_{kh, kw} x[n][c][oh*sh + kh*dh - pt][ow*sw + kw*dw - pl]
 //                                         * w[c][0][kh][kw]
@@ -7,22 +7,36 @@
 // Parent: conv2d_depthwise_vc, which vectorizes each output row on its own, so a 7-wide row
 // fills 7 of 8 lanes and a 14-wide row needs two vectors.
 //
-// Planes of up to 4096 padded positions read (MobileNet's 56x56 and smaller): 16 channels at
-// a time, channel-minor. The block's 16 input planes are transposed (16x16 in registers) into
+// 3x3 kernels with dilation 1, zero padding and stride_h == stride_w (stride 1 with pad_left
+// 0 or 1, stride 2 with pad_left 1: every MobileNet depthwise layer) are read in place
+// (depthwise_avx512_rows, depthwise_avx512_plane.cpp): no copy, no transpose. Each output row
+// is vectors of 16 columns; a strip of up to 4 of them walks down the plane one input row at a
+// time, and each input row, loaded once, adds its terms to the (up to 3) output rows that read
+// it. The three taps of a kernel row come from the same loaded vectors: lane shifts (valignd)
+// with stride 1, in-lane vshufps even/odd picks plus one permute with stride 2 (the sums are
+// put back in column order once per output vector). Columns outside the row load as zero
+// (masked loads), so the left and right padding cost nothing; the last vector of a row is a
+// masked store (on this core 12 FMAs + 2 masked stores ran as fast as with plain stores in a
+// loop of their own, so unmasked stores overwritten by the next row were not tried).
+// Rows of at most 7 outputs (7x7 planes) put two planes side by side in a vector. Input rows
+// are prefetched 2 KiB ahead: without it the walk waited on L3 (ratios below 1.0 -> 1.3 on the
+// stride-1 layers). An output's sum is a chain of 9 dependent FMAs, so stride-2 strips of 1 or
+// 2 vectors (only 2 or 4 chains) walk two bands of rows in lockstep.
+//
+// Other problems, planes of up to 4096 padded positions read: 16 channels at a time,
+// channel-minor. The block's 16 input planes are transposed (16x16 in registers) into
 // a buffer of 16-float vectors, one per padded position (slot r * cols + col, lane = channel;
 // padding slots zero, or for reflect / replicate / circular gathered from their source pixel);
 // then every output pixel is one vector, b + sum w[kh][kw] * buffer[(oh*sh + kh*dh) * cols +
 // ow*sw + kw*dw] with the weights as 16-lane vectors (the 9 of a 3x3 kernel in registers), so
 // strides and dilations are plain offsets (no phase planes), 8 pixels of a row side by side;
-// the outputs are transposed back 16 pixels at a time. No lane is wasted on row ends, and the
-// per-plane setup (padded copy, phase split, tap pointers, lane masks: ~150-250 cycles per
-// plane before) is shared by 16 channels; the slot tables are built once per call. What is
-// left is mostly the two transposes (~half the time on 7x7 and stride-2 planes; profiled on
-// dw13 7x7x1024: input transpose ~34%, output ~16%, FMAs ~40%).
+// the outputs are transposed back 16 pixels at a time. The two transposes are about half the
+// time on 7x7 and stride-2 planes (profiled on dw13 7x7x1024: input transpose ~34%, output
+// ~16%, FMAs ~40%).
 //
-// Larger planes (112x112): each channel plane is copied once into a padded plane of row pitch
-// P and the output plane is read as the flat sequence i = oh * P + ow, so that every tap
-// (kh, kw) is a constant offset:
+// Larger planes: each channel plane is copied once into a padded plane of row pitch P and the
+// output plane is read as the flat sequence i = oh * P + ow, so that every tap (kh, kw) is a
+// constant offset:
 //   out_flat[i] = b + sum_{kh, kw} w[kh][kw] * in_flat[i + kh * dh * P + kw * dw].
 // Vectors of 16 outputs then run across row ends; the P - W_out columns past each row end are
 // computed and squeezed out when storing (compress + masked store). With zero padding and
@@ -34,21 +48,26 @@
 // (kh*dh / sh) * P + kw*dw / sw. The channel-blocked form is slower there (0.48 of oneDNN
 // against 0.6 on dw1): its buffer no longer fits in L2.
 //
-// OpenMP over the 16-channel blocks, or the (n, c) planes; each output is computed by one
-// thread in the same order, so results do not depend on the number of threads.
-// Every stride, dilation and padding mode; only the depthwise condition is refused, and CPUs
-// without AVX-512F (supports() says so; the inner loops are in depthwise_avx512_plane.cpp,
-// compiled with AVX-512 flags, never reached there).
-// Measured (bench_variants --sets=mobilenet_v1, one process, medians; ratio to oneDNN's
-// brdgmm_dw on its channel-blocked layout, reorders excluded), before -> after the
-// channel-blocked form: dw1 112x112x32 0.61 -> 0.60 (per-plane form in both), dw2_s2 0.37 ->
-// 0.38 (per-plane), dw3 56x56x128 0.46 -> 0.47, dw4_s2 0.26 -> 0.42, dw5 28x28x256 0.48 ->
-// 0.60, dw6_s2 0.26 -> 0.43, dw7 14x14x512 0.31 -> 0.52, dw12_s2 0.16 -> 0.43, dw13 7x7x1024
-// 0.20 -> 0.50 (repeated runs move the ratios by about 0.05). Still below oneDNN everywhere:
-// it reads nChw16c directly, this pays both transposes.
-// Memory: per thread, blocked: the slot buffer (16 x padded positions floats, <= 256 KiB), the
-// outputs of one block and the weight vectors; per plane: one padded plane (stride_h *
-// stride_w phases of about (H_out + KH) x P floats) and one padded row.
+// OpenMP over contiguous ranges of the (n, c) planes, or over the 16-channel blocks; each
+// output is computed by one thread in the same order, so results do not depend on the number
+// of threads. Every stride, dilation and padding mode; only the depthwise condition is
+// refused, and CPUs without AVX-512F (supports() says so; the inner loops are in
+// depthwise_avx512_plane.cpp, compiled with AVX-512 flags, never reached there).
+// Measured (bench_variants --sets=mobilenet_v1, Zen 5, one thread, ratio to oneDNN's brdgmm_dw
+// on its channel-blocked layout, reorders excluded; medians of 3 alternating runs of 5
+// repetitions), channel-blocked / per-plane forms -> in place: dw1 112x112x32 0.64 -> 1.49,
+// dw2_s2 0.37 -> 1.11, dw3 56x56x128 0.51 -> 1.33, dw4_s2 0.43 -> 1.00, dw5 28x28x256 0.61 ->
+// 1.40, dw6_s2 0.44 -> 1.01, dw7 14x14x512 0.53 -> 1.23, dw12_s2 0.34 -> 0.83, dw13 7x7x1024
+// 0.52 -> 1.10 (single runs move by about 0.1: the machine is shared).
+// Tried in the in-place form and dropped: several planes in lockstep (their 9 weight vectors
+// each spilled: 2-3x slower on 7x7); bands for stride 1 and for the plane pairs (the extra
+// rows and branches cost more than the chains gained); four planes per row as two pair
+// vectors with their own weights (dw12_s2 0.8 -> 0.75, dw13 unchanged); three two-source
+// permutes for the stride-2 pairs (dw12_s2 0.75, against 0.8 with vshufps); prefetching 4
+// rows rather than 2 KiB ahead (too close on narrow planes).
+// Memory: in place, none; blocked, per thread: the slot buffer (16 x padded positions floats,
+// <= 256 KiB), the outputs of one block and the weight vectors; per plane: one padded plane
+// (stride_h * stride_w phases of about (H_out + KH) x P floats) and one padded row.
 // Accuracy: KH * KW + 1 terms per output, one float FMA chain in (kh, kw) order, as
 // conv2d_depthwise_vc (the same bits).
 #include <omp.h>
@@ -62,6 +81,7 @@
 #include "kernels/conv2d/conv2d_kernels.hpp"
 #include "kernels/conv2d/depthwise_avx512_plane.hpp"
 #include "kernels/gemm/gemm.hpp"
+#include "kernels/parallel.hpp"
 
 namespace convlab {
 namespace {
@@ -196,8 +216,7 @@ void run_blocks(const Geometry& g, const BlockPlan& plan, const Tensor<float>& x
                 const Tensor<float>& w, const Tensor<float>& b, bool parallel, Tensor<float>& y) {
   const std::int64_t n_taps = g.KH * g.KW, in_pixels = g.H * g.W, out_pixels = g.H_out * g.W_out;
   const std::int64_t per_image = (g.C_in + 15) / 16, blocks = g.N * per_image;
-#pragma omp parallel if (parallel)
-  {
+  parallel_region(parallel, [&] {
     const std::int64_t threads = omp_get_num_threads(), id = omp_get_thread_num();
     const std::int64_t begin = blocks * id / threads, end = blocks * (id + 1) / threads;
     std::vector<float> buffer(static_cast<std::size_t>(plan.slots * 16), 0.0f);
@@ -229,7 +248,34 @@ void run_blocks(const Geometry& g, const BlockPlan& plan, const Tensor<float>& x
       conv2d_detail::depthwise_avx512_block(block, buffer.data(), wbuf.data(), out.data(),
                                             y.data() + (n * g.C_in + c0) * out_pixels);
     }
-  }
+  });
+}
+// The in-place row form (depthwise_avx512_rows) covers these problems.
+bool rows_apply(const Geometry& g) {
+  return g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.mode == PaddingMode::zeros &&
+         g.sh == g.sw && ((g.sw == 1 && g.pl <= 1) || (g.sw == 2 && g.pl == 1));
+}
+
+// The planes read in place, a contiguous range per thread.
+void run_rows(const Geometry& g, const Tensor<float>& x, const Tensor<float>& w,
+              const Tensor<float>& b, bool parallel, Tensor<float>& y) {
+  const std::int64_t planes = g.N * g.C_in;
+  const conv2d_detail::DepthwiseRows rows{.x = x.data(),
+                                          .weights = w.data(),
+                                          .bias = b.empty() ? nullptr : b.data(),
+                                          .C = g.C_in,
+                                          .H = g.H,
+                                          .W = g.W,
+                                          .H_out = g.H_out,
+                                          .W_out = g.W_out,
+                                          .pad_top = g.pt,
+                                          .pad_left = g.pl,
+                                          .stride = g.sw};
+  parallel_region(parallel, [&] {
+    const std::int64_t threads = omp_get_num_threads(), id = omp_get_thread_num();
+    conv2d_detail::depthwise_avx512_rows(rows, planes * id / threads, planes * (id + 1) / threads,
+                                         y.data());
+  });
 }
 }  // namespace
 
@@ -251,6 +297,10 @@ void conv2d_depthwise_avx512(const Tensor<float>& x, const Tensor<float>& w, con
   const std::int64_t planes = g.N * g.C_in;
   // Threads only pay off above ~1 MFLOP: waking them costs more on small problems.
   const bool parallel = planes * g.H_out * g.W_out * n_taps * 2 > (std::int64_t{1} << 20);
+  if (rows_apply(g)) {
+    run_rows(g, x, w, b, parallel, y);
+    return;
+  }
   const BlockPlan plan = block_plan(g);
   if (!plan.in_slot.empty()) {
     run_blocks(g, plan, x, w, b, parallel, y);
@@ -268,8 +318,7 @@ void conv2d_depthwise_avx512(const Tensor<float>& x, const Tensor<float>& w, con
   const TapPattern pattern = rows3 && g.sw == 1   ? TapPattern::row3_stride1
                              : rows3 && g.sw == 2 ? TapPattern::row3_stride2
                                                   : TapPattern::any;
-#pragma omp parallel if (parallel)
-  {
+  parallel_region(parallel, [&] {
     // A fixed contiguous range of planes per thread. Two buffers: the next plane is copied
     // while the current one is computed, so the stencil's loads do not wait on the copy's
     // stores (a vector load spanning several recent stores cannot be forwarded from them).
@@ -297,7 +346,7 @@ void conv2d_depthwise_avx512(const Tensor<float>& x, const Tensor<float>& w, con
                                                 .pattern = pattern};
       conv2d_detail::depthwise_avx512_plane(plane, y.data() + nc * g.H_out * g.W_out);
     }
-  }
+  });
 }
 
 }  // namespace convlab

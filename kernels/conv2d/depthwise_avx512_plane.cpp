@@ -236,6 +236,364 @@ void block_outputs(const DepthwiseBlock& b, const float* buffer, const float* wb
   }
 }
 
+// The in-place row form (DepthwiseRows). A strip of output columns walks down the plane one
+// input row at a time; each input row is loaded once and adds its terms to every output row
+// that reads it. The walkers (walk_s1, walk_s2) hold that row schedule; a layout says how a
+// row's taps are loaded and where the sums go: Whole (V vectors of one plane's row from
+// column 16 * k0 on) or Pair (rows of at most 7 outputs: two planes side by side, lanes 0-7
+// and 8-15, so that a 7x7 plane does not leave 9 of 16 lanes idle). An output row's sum is
+// one chain of 9 dependent FMAs, so a walker can take NB bands of rows in lockstep (band b:
+// output rows [H_out * b / NB, H_out * (b + 1) / NB)) to keep more chains in flight; see
+// strips() for where that paid.
+
+// Walks planes nc = begin, begin + 1, ... with their channel.
+struct Plane {
+  std::int64_t nc, c;
+  const float* x;
+  float* y;
+  Plane(const DepthwiseRows& g, std::int64_t begin, float* y_all)
+      : nc(begin),
+        c(begin % g.C),
+        x(g.x + begin * g.H * g.W),
+        y(y_all + begin * g.H_out * g.W_out) {}
+  void next(const DepthwiseRows& g) {
+    ++nc;
+    x += g.H * g.W;
+    y += g.H_out * g.W_out;
+    if (++c == g.C) c = 0;
+  }
+};
+
+template <int NB>
+struct Bands {
+  std::int64_t begin[NB], end[NB], longest;
+  explicit Bands(std::int64_t rows) : begin(), end(), longest(0) {
+    for (int b = 0; b < NB; ++b) {
+      begin[b] = rows * b / NB;
+      end[b] = rows * (b + 1) / NB;
+      if (end[b] - begin[b] > longest) longest = end[b] - begin[b];
+    }
+  }
+};
+
+// acc[v] += w[kw] * t[kw][v], kw = 0, 1, 2.
+template <int V>
+[[gnu::always_inline]] inline void add3(const __m512* w, const __m512 (*t)[V], __m512* acc) {
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) {
+    acc[v] = _mm512_fmadd_ps(w[0], t[0][v], acc[v]);
+    acc[v] = _mm512_fmadd_ps(w[1], t[1][v], acc[v]);
+    acc[v] = _mm512_fmadd_ps(w[2], t[2][v], acc[v]);
+  }
+}
+
+// Stride 2 with whole rows (pad_left 1): output column m of a vector reads input columns
+// 2m - 1, 2m, 2m + 1 of the 32 columns lo, hi after the previous vector's last one. vshufps,
+// in-lane and cheap, gives the even (kw 1) and odd (kw 2) columns in the order slot(m) below
+// instead of m; the kw 0 columns (odd ones one place earlier, the first from the previous
+// vector) take one cross-lane permute, and the sums go back to column order with one more, per
+// output vector. slot(m): m < 8 in 128-bit lane m / 2, position m % 2; m >= 8 in lane
+// (m - 8) / 2, position 2 + m % 2 (vshufps takes two elements of lo then two of hi per lane).
+constexpr int slot_of(int m) {
+  return m < 8 ? 4 * (m / 2) + m % 2 : 4 * ((m - 8) / 2) + 2 + m % 2;
+}
+
+struct Stride2Index {
+  int previous_odd[16];  // slot s of kw 0: odd column m(s) - 1, or lane 15 of the previous
+  int column[16];        // column m: slot(m)
+  constexpr Stride2Index() : previous_odd(), column() {
+    for (int m = 0; m < 16; ++m) {
+      column[m] = slot_of(m);
+      previous_odd[slot_of(m)] = m == 0 ? 16 + 15 : slot_of(m - 1);
+    }
+  }
+};
+constexpr Stride2Index kStride2Index;
+
+// Input rows are prefetched 2 KiB ahead: the planes are read once, mostly from L3, and the
+// hardware prefetchers alone left the loads waiting (MobileNet's stride-1 layers 1.0 -> 1.3 of
+// oneDNN, stride 2 0.8 -> 1.0; 1 and 4 KiB measured about the same, 4 rows ahead worse on
+// narrow planes).
+constexpr std::int64_t kPrefetchAhead = 2048 / sizeof(float);
+
+// A strip of V vectors of one plane's rows, output columns 16 * k0 on; stride S (S 2: pad_left
+// 1), output column ow reads input columns ow * S - PL + kw. Lanes outside [0, W) load as zero.
+template <int V_, int S, int PL>
+struct Whole {
+  static constexpr int V = V_, planes = 1;
+  static constexpr int inputs = S == 1 ? V + 2 : 2 * V + 1;  // input vectors per row
+  std::int64_t W, W_out, first, out0;  // first: the column of input vector 0; out0: 16 * k0
+  __mmask16 load_mask[inputs], store_mask[V];
+  __m512i previous_odd, column;
+
+  Whole(const DepthwiseRows& g, std::int64_t k0)
+      : W(g.W), W_out(g.W_out), first(16 * (S * k0 - 1)), out0(16 * k0) {
+    for (int j = 0; j < inputs; ++j) {
+      const std::int64_t col = first + 16 * j;
+      load_mask[j] = lanes_between(-col, W - col);
+    }
+    for (int v = 0; v < V; ++v) store_mask[v] = lanes_between(0, W_out - 16 * (k0 + v));
+    previous_odd = _mm512_loadu_si512(kStride2Index.previous_odd);
+    column = _mm512_loadu_si512(kStride2Index.column);
+  }
+  void weights(const DepthwiseRows& g, const Plane& p, __m512* w, __m512& bias) const {
+    for (int t = 0; t < 9; ++t) w[t] = _mm512_set1_ps(g.weights[9 * p.c + t]);
+    bias = _mm512_set1_ps(g.bias ? g.bias[p.c] : 0.0f);
+  }
+  [[gnu::always_inline]] void taps(const float* x, std::int64_t r, __m512 (*t)[V]) const {
+    const float* row = x + r * W + first;
+#pragma GCC unroll 9
+    for (int j = 0; j < inputs; ++j) {
+      _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchAhead + 16 * j), _MM_HINT_T0);
+    }
+    if constexpr (S == 1) {
+      __m512 c[inputs];
+#pragma GCC unroll 6
+      for (int j = 0; j < inputs; ++j) c[j] = _mm512_maskz_loadu_ps(load_mask[j], row + 16 * j);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) {
+        if constexpr (PL == 1) {
+          t[0][v] = shifted<15>(c[v], c[v + 1]);
+          t[1][v] = c[v + 1];
+          t[2][v] = shifted<1>(c[v + 1], c[v + 2]);
+        } else {
+          t[0][v] = c[v + 1];
+          t[1][v] = shifted<1>(c[v + 1], c[v + 2]);
+          t[2][v] = shifted<2>(c[v + 1], c[v + 2]);
+        }
+      }
+    } else {
+      __m512 previous = _mm512_maskz_loadu_ps(load_mask[0], row);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) {
+        const __m512 lo = _mm512_maskz_loadu_ps(load_mask[2 * v + 1], row + 16 * (2 * v + 1));
+        const __m512 hi = _mm512_maskz_loadu_ps(load_mask[2 * v + 2], row + 16 * (2 * v + 2));
+        t[1][v] = _mm512_shuffle_ps(lo, hi, 0x88);
+        t[2][v] = _mm512_shuffle_ps(lo, hi, 0xDD);
+        t[0][v] = _mm512_permutex2var_ps(t[2][v], previous_odd, previous);
+        previous = t[2][v];
+      }
+    }
+  }
+  [[gnu::always_inline]] void store(float* y, std::int64_t oh, const __m512* a) const {
+    float* out = y + oh * W_out + out0;
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      const __m512 sums = S == 1 ? a[v] : _mm512_maskz_permutexvar_ps(kAll, column, a[v]);
+      _mm512_mask_storeu_ps(out + 16 * v, store_mask[v], sums);
+    }
+  }
+};
+
+// Two planes per vector, for rows of at most 7 outputs (W_out <= 7; stride 1: pad_left 1 and
+// W <= 7; stride 2: pad_left 1 and W <= 15), each lane with its plane's weights. Stride 1:
+// lanes 8h + ow hold output column ow of plane nc + h; input column c of plane h sits in lane
+// 8h + 1 + c, lanes 0 and 8 are the left padding, so kw takes the vector shifted down kw lanes
+// (lane 16 is zero). Stride 2: each plane's row comes in with column c at lane c + 1 of its
+// own vector (a, b); vshufps of the two gives kw 0 (lanes 4i, 4i + 2: columns 2 ow - 1) and
+// kw 1 (4i + 1, 4i + 3) of outputs ow = 2i, 2i + 1 of plane nc (positions 0, 1 of 128-bit lane
+// i) and of plane nc + 1 (positions 2, 3), and one single-source permute of the kw 0 vector
+// gives kw 2 (columns 2 ow + 1 = 2 (ow + 1) - 1); the sums go back to lanes 8h + ow when
+// stored. That is 3 shuffles per row, 1 of them cross-lane, where three two-source permutes
+// measured slower (dw12_s2 0.75 -> 0.8 of oneDNN).
+template <int S>
+struct Pair {
+  static constexpr int V = 1, planes = 2;
+  // The lanes of plane nc + 1.
+  static constexpr __mmask16 kSecond = S == 1 ? 0xFF00 : 0xCCCC;
+  std::int64_t W, W_out, plane_in, plane_out;
+  __mmask16 low_mask, high_mask, row_mask;
+  __m512i kw2, column;
+
+  explicit Pair(const DepthwiseRows& g)
+      : W(g.W),
+        W_out(g.W_out),
+        plane_in(g.H * g.W),
+        plane_out(g.H_out * g.W_out),
+        low_mask(lanes_between(0, g.W_out)),
+        high_mask(lanes_between(8, 8 + g.W_out)),
+        row_mask(lanes_between(1, 1 + g.W)),
+        kw2(),
+        column() {
+    int next[16], lanes[16];
+    for (int s = 0; s < 16; ++s) {
+      const int i = s / 4, p = s % 4;  // p: 0, 1 plane nc (ow 2i + p), 2, 3 plane nc + 1
+      next[s] = p % 2 == 0 ? s + 1 : (i < 3 ? s + 3 : s);  // output ow + 1's kw 0 slot
+    }
+    for (int l = 0; l < 16; ++l) {
+      const int h = l / 8, ow = l % 8;
+      lanes[l] = 4 * (ow / 2) + 2 * h + ow % 2;
+    }
+    kw2 = _mm512_loadu_si512(next);
+    column = _mm512_loadu_si512(lanes);
+  }
+  void weights(const DepthwiseRows& g, const Plane& p, __m512* w, __m512& bias) const {
+    const std::int64_t c1 = p.c + 1 == g.C ? 0 : p.c + 1;
+    for (int t = 0; t < 9; ++t) {
+      w[t] = _mm512_mask_blend_ps(kSecond, _mm512_set1_ps(g.weights[9 * p.c + t]),
+                                  _mm512_set1_ps(g.weights[9 * c1 + t]));
+    }
+    bias = g.bias ? _mm512_mask_blend_ps(kSecond, _mm512_set1_ps(g.bias[p.c]),
+                                         _mm512_set1_ps(g.bias[c1]))
+                  : _mm512_setzero_ps();
+  }
+  [[gnu::always_inline]] void taps(const float* x, std::int64_t r, __m512 (*t)[1]) const {
+    const float* row = x + r * W - 1;
+    _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchAhead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(row + plane_in + kPrefetchAhead), _MM_HINT_T0);
+    if constexpr (S == 1) {
+      __m512 both = _mm512_maskz_loadu_ps(row_mask, row);
+      both = _mm512_mask_loadu_ps(both, static_cast<__mmask16>(row_mask << 8), row + plane_in - 8);
+      t[0][0] = both;
+      t[1][0] = shifted<1>(both, _mm512_setzero_ps());
+      t[2][0] = shifted<2>(both, _mm512_setzero_ps());
+    } else {
+      const __m512 a = _mm512_maskz_loadu_ps(row_mask, row);
+      const __m512 b = _mm512_maskz_loadu_ps(row_mask, row + plane_in);
+      t[0][0] = _mm512_shuffle_ps(a, b, 0x88);
+      t[1][0] = _mm512_shuffle_ps(a, b, 0xDD);
+      t[2][0] = _mm512_maskz_permutexvar_ps(kAll, kw2, t[0][0]);
+    }
+  }
+  [[gnu::always_inline]] void store(float* y, std::int64_t oh, const __m512* a) const {
+    const __m512 sums = S == 1 ? a[0] : _mm512_maskz_permutexvar_ps(kAll, column, a[0]);
+    _mm512_mask_storeu_ps(y + oh * W_out, low_mask, sums);
+    _mm512_mask_storeu_ps(y + plane_out + oh * W_out - 8, high_mask, sums);
+  }
+};
+
+// Stride 1: input row r adds kernel row kh to output row r + pad_top - kh, kh = 0, 1, 2: a0
+// starts a row, a1 and a2 continue the two above it, a2 is then complete, so each output still
+// sums its taps in (kh, kw) order. Planes [begin, end), L::planes at a time.
+template <class L, int NB>
+void walk_s1(const DepthwiseRows& g, const L& layout, std::int64_t begin, std::int64_t end,
+             float* y_all) {
+  constexpr int V = L::V;
+  const Bands<NB> bands(g.H_out);
+  for (Plane plane(g, begin, y_all); plane.nc + L::planes <= end; plane.next(g)) {
+    __m512 w[9], b0;
+    layout.weights(g, plane, w, b0);
+    __m512 a1[NB][V], a2[NB][V];
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; ++b) {
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) a1[b][v] = a2[b][v] = b0;
+    }
+    for (std::int64_t i = 0; i < bands.longest + 2; ++i) {
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; ++b) {
+        __m512 a0[V];
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) a0[v] = b0;
+        const std::int64_t r = bands.begin[b] + i - g.pad_top;
+        if (r >= 0 && r < g.H) {
+          __m512 t[3][V];
+          layout.taps(plane.x, r, t);
+          add3<V>(w + 6, t, a2[b]);
+          add3<V>(w + 3, t, a1[b]);
+          add3<V>(w, t, a0);
+        }
+        const std::int64_t oh = bands.begin[b] + i - 2;  // the row a2 completes
+        if (oh >= bands.begin[b] && oh < bands.end[b]) layout.store(plane.y, oh, a2[b]);
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) {
+          a2[b][v] = a1[b][v];
+          a1[b][v] = a0[v];
+        }
+      }
+    }
+    if constexpr (L::planes == 2) plane.next(g);
+  }
+}
+
+// Stride 2: output row oh reads input rows 2 * oh - pad_top + kh; the last of them is also the
+// first of row oh + 1 (`next`).
+template <class L, int NB>
+void walk_s2(const DepthwiseRows& g, const L& layout, std::int64_t begin, std::int64_t end,
+             float* y_all) {
+  constexpr int V = L::V;
+  const Bands<NB> bands(g.H_out);
+  const auto in_plane = [&](std::int64_t r) { return r >= 0 && r < g.H; };
+  for (Plane plane(g, begin, y_all); plane.nc + L::planes <= end; plane.next(g)) {
+    __m512 w[9], b0;
+    layout.weights(g, plane, w, b0);
+    __m512 cur[NB][V];
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; ++b) {
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) cur[b][v] = b0;
+      const std::int64_t r = 2 * bands.begin[b] - g.pad_top;
+      if (in_plane(r)) {
+        __m512 t[3][V];
+        layout.taps(plane.x, r, t);
+        add3<V>(w, t, cur[b]);
+      }
+    }
+    for (std::int64_t i = 0; i < bands.longest; ++i) {
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; ++b) {
+        const std::int64_t oh = bands.begin[b] + i, r = 2 * oh - g.pad_top;
+        __m512 next[V], t[3][V];
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) next[v] = b0;
+        if (in_plane(r + 1)) {
+          layout.taps(plane.x, r + 1, t);
+          add3<V>(w + 3, t, cur[b]);
+        }
+        if (in_plane(r + 2)) {
+          layout.taps(plane.x, r + 2, t);
+          add3<V>(w + 6, t, cur[b]);
+          add3<V>(w, t, next);
+        }
+        if (oh < bands.end[b]) layout.store(plane.y, oh, cur[b]);
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) cur[b][v] = next[v];
+      }
+    }
+    if constexpr (L::planes == 2) plane.next(g);
+  }
+}
+
+template <int V, int NB>
+void whole(const DepthwiseRows& g, std::int64_t begin, std::int64_t end, float* y,
+           std::int64_t k0) {
+  if (g.stride == 2) {
+    walk_s2<Whole<V, 2, 1>, NB>(g, Whole<V, 2, 1>(g, k0), begin, end, y);
+  } else if (g.pad_left == 1) {
+    walk_s1<Whole<V, 1, 1>, NB>(g, Whole<V, 1, 1>(g, k0), begin, end, y);
+  } else {
+    walk_s1<Whole<V, 1, 0>, NB>(g, Whole<V, 1, 0>(g, k0), begin, end, y);
+  }
+}
+
+// Planes [begin, end), their strip of V output vectors from vector k0 on. Bands: stride 2
+// runs 2V chains (the current and the next output row), stride 1 3V; two bands paid for
+// stride 2 with 1 or 2 vectors (before the prefetch: dw4_s2 0.7 -> 0.85 of oneDNN, dw6_s2
+// 0.7 -> 0.75; after it, no band count measured better), not for stride 1 (dw5 1.2 -> 1.1,
+// dw7 unchanged).
+void strips(const DepthwiseRows& g, std::int64_t begin, std::int64_t end, float* y, std::int64_t k0,
+            std::int64_t V) {
+  const bool banded = g.stride == 2;
+  switch (V) {
+    case 1:
+      banded ? whole<1, 2>(g, begin, end, y, k0) : whole<1, 1>(g, begin, end, y, k0);
+      break;
+    case 2:
+      banded ? whole<2, 2>(g, begin, end, y, k0) : whole<2, 1>(g, begin, end, y, k0);
+      break;
+    case 3:
+      whole<3, 1>(g, begin, end, y, k0);
+      break;
+    default:
+      whole<4, 1>(g, begin, end, y, k0);
+  }
+}
+
+// Two planes per vector: rows of at most 7 outputs.
+bool pairs_apply(const DepthwiseRows& g) {
+  return g.W_out <= 7 && g.pad_left == 1 && g.W <= (g.stride == 1 ? 7 : 15);
+}
+
 }  // namespace
 
 void depthwise_avx512_plane(const DepthwisePlane& p, float* y) {
@@ -339,6 +697,29 @@ void depthwise_avx512_block(const DepthwiseBlock& b, float* buffer, float* wbuf,
     const __mmask16 m = lanes_between(0, b.out_pixels - p0);
     for (int c = 0; c < 16; ++c) {
       if (c < b.channels) _mm512_mask_storeu_ps(y + c * b.out_pixels + p0, m, r[c]);
+    }
+  }
+}
+
+void depthwise_avx512_rows(const DepthwiseRows& p, std::int64_t begin, std::int64_t end, float* y) {
+  const DepthwiseRows g = p;  // a local copy: the stores to y cannot change it
+  const std::int64_t vectors = (g.W_out + 15) / 16;
+  if (pairs_apply(g)) {
+    const std::int64_t paired = begin + (end - begin) / 2 * 2;
+    if (g.stride == 2) {
+      walk_s2<Pair<2>, 1>(g, Pair<2>(g), begin, paired, y);
+    } else {
+      walk_s1<Pair<1>, 1>(g, Pair<1>(g), begin, paired, y);
+    }
+    begin = paired;  // an odd plane left: whole rows
+  }
+  if (vectors <= 4) {
+    strips(g, begin, end, y, 0, vectors);  // one strip: the per-plane setup is done once
+    return;
+  }
+  for (std::int64_t nc = begin; nc < end; ++nc) {
+    for (std::int64_t k0 = 0; k0 < vectors; k0 += 4) {
+      strips(g, nc, nc + 1, y, k0, vectors - k0 < 4 ? vectors - k0 : 4);
     }
   }
 }

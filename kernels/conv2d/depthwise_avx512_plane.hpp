@@ -47,6 +47,24 @@ void fill_zero_padded_avx512(const float* x, std::int64_t H, std::int64_t W, std
                              std::int64_t pt, std::int64_t pl, std::int64_t sh, std::int64_t sw,
                              std::int64_t pitch, std::int64_t phase_size, float* phases);
 
+// Channel planes read in place (NCHW, no padded copy) for a 3x3 kernel with dilation 1, zero
+// padding and stride_h == stride_w: stride 1 with pad_left 0 or 1, stride 2 with pad_left 1
+// (any pad_top, pad_bottom, pad_right). Output rows are vectors of 16 columns (rows of at most
+// 7 outputs: two planes per vector); the taps of a kernel row come from the same input vectors
+// by lane shifts (stride 1) or even/odd shuffles (stride 2), columns outside the row read as
+// zero through load masks, and rows of zero padding add no term (as conv2d_depthwise_vc).
+struct DepthwiseRows {
+  const float* x;        // planes of H x W, one after the other
+  const float* weights;  // C x 9, (c, kh, kw)
+  const float* bias;     // C floats, or nullptr
+  std::int64_t C, H, W, H_out, W_out, pad_top, pad_left, stride;
+};
+
+// Planes [begin, end) of y (planes of H_out x W_out; plane i has channel i mod C): y = bias +
+// sum_{kh, kw} weights[kh][kw] * x[oh*s + kh - pad_top][ow*s + kw - pad_left], in (kh, kw)
+// order, one FMA per term.
+void depthwise_avx512_rows(const DepthwiseRows& p, std::int64_t begin, std::int64_t end, float* y);
+
 // Up to 16 channel planes at once, channel-minor: the planes x (c * in_pixels + pixel, c <
 // channels) are transposed into `buffer`, one 16-float vector per padded input position (slot
 // r * cols + col, lane = channel; lanes past `channels` repeat the last channel); then each
