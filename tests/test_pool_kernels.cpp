@@ -413,6 +413,124 @@ TEST(PoolKernelsAvx512Blocks, ManyPlanesLargePlanesNanAndSignedZeros) {
   EXPECT_GT(large, 50);
 }
 
+// Max outputs of at least 1 MiB on planes of a multiple of 16 outputs leave the channel-blocked
+// form by non-temporal stores (pool_avx512_plan.hpp, stream_outputs): output rows of 1, 7, 15,
+// 17 and 33 pixels over 16 or 32 rows, odd (one-sided) padding, ceil_mode, strides 1 and 2,
+// whole blocks of 16 planes and a last one of 13 (masked stores) or 5 (per-plane form), on
+// 1 and 2 threads; values from {-1, -0, +0, 1, -inf} (ties, signed zeros) with NaN in every
+// other trial: values bit for bit and indices exactly as the reference.
+TEST(PoolKernelsAvx512Blocks, StreamedOutputs) {
+  if (!max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 1, 1}).empty()) {
+    GTEST_SKIP() << "no AVX-512F";
+  }
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const float pool[] = {-1.0f, -0.0f, 0.0f, 1.0f, -inf};
+  const std::int64_t widths[] = {1, 7, 15, 17, 33}, extra_planes[] = {0, 13, 5};
+  Pick pick{std::mt19937_64(20261207)};
+  const int saved = omp_get_max_threads();
+  for (int trial = 0; trial < 10; ++trial) {
+    const std::int64_t s = 1 + trial % 2, H_out = trial % 4 < 2 ? 16 : 32;
+    const std::int64_t W_out = widths[trial % 5];
+    const Pool2dParams p{.kernel_h = 3,
+                         .kernel_w = 3,
+                         .stride_h = s,
+                         .stride_w = s,
+                         .pad_top = 1,
+                         .pad_bottom = 0,
+                         .pad_left = trial % 3 == 0 ? 0 : 1,
+                         .pad_right = 0,
+                         .ceil_mode = trial % 3 == 1};
+    // The smallest input of H_out x W_out outputs.
+    const auto input = [&](std::int64_t out, bool rows) {
+      for (std::int64_t n = 1;; ++n) {
+        try {
+          const Shape o = pool2d_output_shape("max_pool2d", Shape{1, 1, n, n}, p);
+          if (o[rows ? 2 : 3] == out) return n;
+        } catch (const std::invalid_argument&) {
+        }
+      }
+    };
+    const std::int64_t planes =
+        ((std::int64_t{1} << 17) / (H_out * W_out) + 16) / 16 * 16 + extra_planes[trial % 3];
+    const Shape xs{1, planes, input(H_out, true), input(W_out, false)};
+    Tensor<float> x(xs);
+    for (float& v : x.values()) v = pool[pick(0, 4)];
+    if (trial % 2 == 1) {
+      for (float& v : x.values()) v = pick(0, 300) == 0 ? nan : v;
+    }
+    const ref::MaxPool2dResult<float> want = ref::max_pool2d(x, p);
+    omp_set_num_threads(1 + trial % 2);
+    const MaxOut r = run_max({"max_pool2d_avx512", max_pool2d_avx512}, x, p);
+    omp_set_num_threads(saved);
+    SCOPED_TRACE("trial " + std::to_string(trial) + " x " + xs.str());
+    ASSERT_GE(2 * r.y.numel() * 4, std::int64_t{1} << 20);
+    for (std::int64_t i = 0; i < r.y.numel(); ++i) {
+      std::uint32_t got_bits = 0, want_bits = 0;
+      std::memcpy(&got_bits, &r.y[i], 4);
+      std::memcpy(&want_bits, &want.output[i], 4);
+      ASSERT_EQ(got_bits, want_bits) << "element " << i;
+      ASSERT_EQ(r.indices[i], static_cast<float>(want.indices[i])) << "element " << i;
+    }
+  }
+}
+
+// The channel-blocked form's 3x3 windows with strides 1 and 2 along w outside the row-maxima
+// path (stride_h 2, 3; dilation_h 2), the rows of three real rows with the taps' loops unrolled
+// whole (pool_avx512_block.cpp, row_for), with 4x3 windows beside them (not unrolled). Output
+// widths 1, 7, 15, 17, 33, odd padding, ceil_mode, 16 to 33 planes; values from {-1, -0, +0,
+// 1, -inf} (ties, signed zeros, windows of -inf), with a single late NaN in every third trial
+// (the rows before it take this path): values bit for bit and indices exactly as the
+// reference.
+TEST(PoolKernelsAvx512Blocks, ThreeWholeRowsUnrolled) {
+  if (!max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 1, 1}).empty()) {
+    GTEST_SKIP() << "no AVX-512F";
+  }
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const float pool[] = {-1.0f, -0.0f, 0.0f, 1.0f, -inf};
+  const std::int64_t widths[] = {1, 7, 15, 17, 33};
+  Pick pick{std::mt19937_64(20261208)};
+  int tested = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const std::int64_t sh = 2 + trial % 2, sw = 1 + trial / 2 % 2;
+    const bool dilated = trial % 5 == 4;
+    const Pool2dParams p{.kernel_h = trial % 7 == 6 ? 4 : 3,
+                         .kernel_w = 3,
+                         .stride_h = dilated ? 1 : sh,
+                         .stride_w = sw,
+                         .pad_top = pick(0, 1),
+                         .pad_bottom = pick(0, 1),
+                         .pad_left = pick(0, 1),
+                         .pad_right = 0,
+                         .dilation_h = dilated ? 2 : 1,
+                         .ceil_mode = trial % 3 == 1};
+    const std::int64_t W_out = widths[trial % 5];
+    const std::int64_t W = (W_out - 1) * sw + 3 - p.pad_left + pick(0, sw - 1);
+    const Shape xs{1, pick(16, 33), pick(7, 20), std::max<std::int64_t>(W, 1)};
+    try {
+      pool2d_output_shape("max_pool2d", xs, p);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++tested;
+    Tensor<float> x(xs);
+    for (float& v : x.values()) v = pool[pick(0, 4)];
+    if (trial % 3 == 2) x[pick(x.numel() * 3 / 4, x.numel() - 1)] = nan;
+    SCOPED_TRACE("trial " + std::to_string(trial) + " x " + xs.str());
+    const ref::MaxPool2dResult<float> want = ref::max_pool2d(x, p);
+    const MaxOut r = run_max({"max_pool2d_avx512", max_pool2d_avx512}, x, p);
+    for (std::int64_t i = 0; i < r.y.numel(); ++i) {
+      std::uint32_t got_bits = 0, want_bits = 0;
+      std::memcpy(&got_bits, &r.y[i], 4);
+      std::memcpy(&want_bits, &want.output[i], 4);
+      ASSERT_EQ(got_bits, want_bits) << "element " << i;
+      ASSERT_EQ(r.indices[i], static_cast<float>(want.indices[i])) << "element " << i;
+    }
+  }
+  EXPECT_GT(tested, 50);
+}
+
 // ---- average pooling on random problems ----
 
 Pool2dParams random_avg_params(std::mt19937_64& rng) {

@@ -23,7 +23,8 @@
 // compare, a max, and a masked move of the tap's offset from the window's corner, which plus
 // the corner is the index) until a NaN has been transposed in, and from then on under the
 // reference's full rule (a NaN replaces a number, nothing replaces a NaN). Stride 1, and stride
-// 2 on rows of at least 24 outputs, go by row maxima: each input row's first maximum over
+// 2 on rows of at least 24 outputs (but 3x3 windows at stride_w 1 or 2: their 9 taps unrolled
+// went faster directly), go by row maxima: each input row's first maximum over
 // kernel_w taps is computed once for every window that reads the row, then the first of the
 // rows' maxima that is the largest wins, which is the window's first maximum in row-major order.
 // Which planes take it: pool_avx512_plan.hpp's block_planes (every plane but a last block of
@@ -45,6 +46,13 @@
 // reads its own channel-blocked layout (its reorders are not timed) and writes no indices;
 // this form pays a transpose in per input pixel and two out per output pixel (values and
 // indices), about half its time on AlexNet's layers and GoogLeNet 3a.
+// Since then (bench_variants, 1 thread, ours / oneDNN in the same run, medians of three runs
+// of 7 repetitions, before and after alternating): the 9 taps of 3x3 windows unrolled in the
+// direct form, which then also takes 3x3/s2 rows of 24 outputs and more, and non-temporal
+// stores for large outputs on aligned planes (pool_avx512_plan.hpp, stream_outputs): AlexNet
+// pool1 0.93 -> 0.98, pool2 0.96 -> 1.05, pool5 0.97 -> 1.04; GoogLeNet 3a 0.85-0.86 ->
+// 0.95-0.97 (streaming; by row maxima); GoogLeNet pool1 (ceil_mode) 1.14 -> 1.26; ResNet-50
+// pool1 1.18 -> 1.30; VGG-16 pool1 1.12x faster than before.
 // Memory: per thread, kept across calls: the ring, two queues of W_out + 32 output vectors and
 // the row maxima of window_rows rows (64 bytes per vector); per call: the per-plane form's
 // tables. Accuracy: a selection, exact (indices below 2^24 are exact in float).

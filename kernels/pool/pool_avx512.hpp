@@ -87,6 +87,10 @@ struct Avx512BlockPlan {
   // dilation_w, also its index's offset from the window's corner) and the row maxima and their
   // offsets of window_rows input rows (2 x window_rows x W_out vectors).
   std::int64_t scratch = 0;
+  // Max: the whole 16-pixel runs of the outputs go out by non-temporal stores (where a run's
+  // 16 rows are 64-byte aligned: planes of a multiple of 16 outputs); pool_avx512_plan.hpp's
+  // stream_outputs says when.
+  bool stream = false;
 };
 
 // Planes [0, planes) (planes <= 16) of x (each H x W, consecutive) into y and indices (each

@@ -12,17 +12,30 @@
 // stay in L1: measured on this machine, a 16x16 transpose costs ~18 cycles from and to L1 and
 // 50-70 from and to L2, which is what the plane-sized buffers of a first version paid.
 // Windows visit only their taps inside the input: output columns [ow_lo, ow_hi) have whole
-// windows along w (kernel_w and stride_w fixed at compile time for the usual kernels, 8 pixels
-// side by side), the few others go one by one with their own ranges (Axis::t_lo, t_hi).
+// windows along w (kernel_w and stride_w fixed at compile time for the usual kernels, and for
+// max windows of three real rows those rows too; 8 pixels side by side), the few others go one
+// by one with their own ranges (Axis::t_lo, t_hi).
 // Max: taps in the reference's row-major order. Each lane starts from the window's first real
 // element and its offset from the window's corner, then "replace when strictly larger" (one
 // compare, a max and a masked move of the tap's offset) until a NaN has been transposed in, the
 // reference's full rule (two compares, two masked moves) from then on: ties keep the first
 // maximum, an all -inf window reports its first real element, the first NaN wins. Without NaN,
-// stride 1 and stride 2 on rows of at least 24 outputs go by row maxima (max_row_by_rows). The
+// stride 1 and stride 2 on rows of at least 24 outputs (but 3x3 at stride_w 1 or 2, row_for)
+// go by row maxima (max_row_by_rows). The
 // index is the window's corner plus the offset.
 // Average: the window's real taps summed in row-major order, divided by the product of the two
 // axes' divisors.
+// Outputs: whole runs by non-temporal stores when the plan says so (Avx512BlockPlan::stream,
+// large max outputs on aligned planes: GoogLeNet 3a 1.07-1.10x); the stores' choice is a
+// template argument of flush, since a runtime test inside it measured 10% slower on AlexNet
+// pool5. Where a block's time goes (one block of 16 planes in L2, rdtsc around the steps):
+// AlexNet pool1 transposes in 33%, row maxima 21%, column maxima 23%, transposes out 20%;
+// GoogLeNet 3a 9%, 16%, 30-40%, 30%. Tried without gain (one thread, the nets' layers):
+// software prefetch of the planes in fill (T0 and NTA, 2 to 16 lines ahead), the NaN scan as
+// chained "ordered" compares of pairs (8 instead of 32 operations per transpose), col_max with
+// the window's rows fixed at compile time, row codes stored as bytes (in a microbenchmark of
+// col_max), row maxima for stride 2 from 12 or 6 outputs (5-25% slower), the unrolled direct
+// form for 3x3/s1 (GoogLeNet 3a and 56 x 56: 0.89-0.93 of by row maxima).
 #include <immintrin.h>
 
 #include <cstdint>
@@ -116,11 +129,17 @@ struct Output {
   std::int64_t planes, out_plane;
 
   // The first `n` queued pixels (16 at a time; n is count at the end) out, the rest moved to
-  // the front. (Members copied to locals: the stores may alias anything.)
+  // the front; Stream: whole runs by non-temporal stores where their 16 rows are 64-byte
+  // aligned (Avx512BlockPlan::stream). (Members copied to locals: the stores may alias
+  // anything.)
+  template <bool Stream>
   [[gnu::flatten]] void flush(std::int64_t n) {
     float* const q = queue;
     float* const out = y + first;
     const std::int64_t c_count = count, c_planes = planes, stride = out_plane;
+    const bool nt =
+        Stream &&
+        (reinterpret_cast<std::uintptr_t>(out) | static_cast<std::uintptr_t>(stride * 4)) % 64 == 0;
     __m512 r[16];
     std::int64_t q0 = 0;
     for (; q0 < n; q0 += 16) {
@@ -128,7 +147,11 @@ struct Output {
       transpose16(r);
       float* dst = out + q0;
       if (q0 + 16 <= c_count && c_planes == 16) {
-        for (int c = 0; c < 16; ++c) _mm512_storeu_ps(dst + c * stride, r[c]);
+        if (nt) {
+          for (int c = 0; c < 16; ++c) _mm512_stream_ps(dst + c * stride, r[c]);
+        } else {
+          for (int c = 0; c < 16; ++c) _mm512_storeu_ps(dst + c * stride, r[c]);
+        }
       } else {
         const __mmask16 m = lanes_below(c_count - q0);
         for (int c = 0; c < 16; ++c) {
@@ -198,25 +221,27 @@ inline void take(__m512 v, __m512 c, __m512& best, __m512& code) {
 }
 
 // NP output pixels ow .. ow + NP - 1 of a max row whose windows lie inside the input along w;
-// KW = kernel_w and SW = stride_w (dilation_w 1) when > 0.
-template <int NP, int KW, int SW, bool Nan>
+// KW = kernel_w and SW = stride_w (dilation_w 1) when > 0; KH > 0: the windows' real rows are
+// [0, KH) (the loops over the taps unrolled whole).
+template <int NP, int KW, int SW, bool Nan, int KH>
 inline void max_pixels(const Row& r, std::int64_t ow) {
   const Avx512BlockPlan& p = r.p;
+  const std::int64_t lo = KH > 0 ? 0 : r.lo, hi = KH > 0 ? KH : r.hi;
   const std::int64_t sw = SW > 0 ? SW : p.stride_w, k = KW > 0 ? KW : p.kernel_w;
   const std::int64_t dw = KW > 0 ? 1 : p.dilation_w;
   const std::int64_t col = ow * sw - p.pad_left;  // >= 0 here
   // Each lane starts from the window's first real element (so an all -inf window reports it,
   // and a NaN there is never replaced), then takes the other taps in order.
   __m512 best[NP], code[NP];
-  const float* first = r.row[r.lo] + 16 * col;
-  const __m512 first_code = _mm512_set1_ps(r.tap_code[r.lo * k]);
+  const float* first = r.row[lo] + 16 * col;
+  const __m512 first_code = _mm512_set1_ps(r.tap_code[lo * k]);
   for (int q = 0; q < NP; ++q) {
     best[q] = _mm512_loadu_ps(first + 16 * q * sw);
     code[q] = first_code;
   }
-  for (std::int64_t kh = r.lo; kh < r.hi; ++kh) {
+  for (std::int64_t kh = lo; kh < hi; ++kh) {
     const float* row = r.row[kh] + 16 * col;
-    for (std::int64_t kw = kh == r.lo ? 1 : 0; kw < k; ++kw) {
+    for (std::int64_t kw = kh == lo ? 1 : 0; kw < k; ++kw) {
       const __m512 c = in_register(_mm512_set1_ps(r.tap_code[kh * k + kw]));
       for (int q = 0; q < NP; ++q) {
         take<Nan>(_mm512_loadu_ps(row + 16 * (q * sw + kw * dw)), c, best[q], code[q]);
@@ -283,23 +308,23 @@ void avg_border_pixel(const Row& r, std::int64_t ow) {
   _mm512_storeu_ps(r.y + 16 * ow, avg);
 }
 
-template <bool Max, int NP, int KW, int SW, bool Nan>
+template <bool Max, int NP, int KW, int SW, bool Nan, int KH>
 inline void pixels(const Row& r, std::int64_t ow) {
   if constexpr (Max) {
-    max_pixels<NP, KW, SW, Nan>(r, ow);
+    max_pixels<NP, KW, SW, Nan, KH>(r, ow);
   } else {
     avg_pixels<NP, KW, SW>(r, ow);
   }
 }
 
 // pixels<n> for n in [1, NP].
-template <bool Max, int NP, int KW, int SW, bool Nan>
+template <bool Max, int NP, int KW, int SW, bool Nan, int KH>
 inline void last_pixels(std::int64_t n, const Row& r, std::int64_t ow) {
   if constexpr (NP > 0) {
     if (n == NP) {
-      pixels<Max, NP, KW, SW, Nan>(r, ow);
+      pixels<Max, NP, KW, SW, Nan, KH>(r, ow);
     } else {
-      last_pixels<Max, NP - 1, KW, SW, Nan>(n, r, ow);
+      last_pixels<Max, NP - 1, KW, SW, Nan, KH>(n, r, ow);
     }
   }
 }
@@ -316,15 +341,15 @@ void border_pixels(const Row& r, std::int64_t ow0, std::int64_t ow1) {
 }
 
 // One output row: the border columns one by one, the others 8 pixels side by side (8
-// independent chains), the last 1-7 as one group.
-template <bool Max, int KW, int SW, bool Nan>
+// independent chains), the last 1-7 as one group. KH: max_pixels.
+template <bool Max, int KW, int SW, bool Nan, int KH = 0>
 void row_outputs(const Row& r) {
   constexpr int kNP = 8;
   const Avx512BlockPlan& p = r.p;
   border_pixels<Max, Nan>(r, 0, p.ow_lo);
   std::int64_t ow = p.ow_lo;
-  for (; ow + kNP <= p.ow_hi; ow += kNP) pixels<Max, kNP, KW, SW, Nan>(r, ow);
-  last_pixels<Max, kNP - 1, KW, SW, Nan>(p.ow_hi - ow, r, ow);
+  for (; ow + kNP <= p.ow_hi; ow += kNP) pixels<Max, kNP, KW, SW, Nan, KH>(r, ow);
+  last_pixels<Max, kNP - 1, KW, SW, Nan, KH>(p.ow_hi - ow, r, ow);
   border_pixels<Max, Nan>(r, p.ow_hi > p.ow_lo ? p.ow_hi : p.ow_lo, p.W_out);
 }
 
@@ -481,16 +506,30 @@ void row_for(const Row& r, std::int64_t top, RowCache& cache) {
   const bool k2 = p.kernel_w == 2 && p.dilation_w == 1;
   // By row maxima: stride_h 1 (each row serves kernel_h windows; 3x3 on 28x28, GoogLeNet 3a,
   // measured 1.20x the direct form in the first version) and stride_h 2 on rows of at least 24
-  // outputs (3x3/s2, direct / by rows: 6 outputs 1.16, 13 1.03, 27 0.95, 56 0.86-0.92).
+  // outputs (3x3/s2, direct / by rows: 6 outputs 1.16, 13 1.03, 27 0.95, 56 0.86-0.92), but
+  // for 3x3 at stride_w 1 or 2, whose direct form has its 9 taps unrolled (below): direct / by
+  // rows then 1.09 on 27 outputs (AlexNet pool1), 1.10 on 28 and 31, 1.08-1.10 on 56 (ResNet-50
+  // pool1, 112 x 112 with padding) and 57 (one block, rdtsc, medians).
+  const bool unrolled = k3 && p.kernel_h == 3 && (p.stride_w == 1 || p.stride_w == 2);
   if constexpr (Max && !Nan) {
-    if (p.dilation_h == 1 && (p.stride_h == 1 || (p.stride_h == 2 && p.W_out >= 24))) {
+    if (p.dilation_h == 1 && (p.stride_h == 1 || (p.stride_h == 2 && p.W_out >= 24 && !unrolled))) {
       if (k3 && p.stride_w == 1) return max_row_by_rows<3, 1>(r, top, cache);
       if (k3 && p.stride_w == 2) return max_row_by_rows<3, 2>(r, top, cache);
       return max_row_by_rows<0, 0>(r, top, cache);
     }
   }
   // 3x3 (every max pooling of the benchmark nets but VGG's) and 2x2 at the usual strides with
-  // their kernel_w and stride fixed; the rest (and max planes holding NaN) generic.
+  // their kernel_w and stride fixed; the rest (and max planes holding NaN) generic. Max rows
+  // whose windows have 3 real rows have those fixed too, the 9 taps unrolled (measured per
+  // block: AlexNet pool2 1.04-1.07x, pool5 1.03-1.07x).
+  if constexpr (Max && !Nan) {
+    if (unrolled && r.lo == 0 && r.hi == 3 && p.stride_w == 1) {
+      return row_outputs<Max, 3, 1, false, 3>(r);
+    }
+    if (unrolled && r.lo == 0 && r.hi == 3 && p.stride_w == 2) {
+      return row_outputs<Max, 3, 2, false, 3>(r);
+    }
+  }
   if constexpr (!Nan) {
     if (k3 && p.stride_w == 1) return row_outputs<Max, 3, 1, false>(r);
     if (k3 && p.stride_w == 2) return row_outputs<Max, 3, 2, false>(r);
@@ -561,13 +600,18 @@ void pool_block(const Avx512BlockPlan& p, const float* x, std::int64_t planes, f
     out_i.count += p.W_out;
     // Whole transposes out while rows go on, the rest at the end.
     const std::int64_t n = oh + 1 == p.H_out ? out_y.count : out_y.count / 16 * 16;
-    if (n > 0) {
-      out_y.flush(n);
-      if constexpr (Max) out_i.flush(n);
+    if (n > 0 && p.stream) {
+      out_y.flush<true>(n);
+      if constexpr (Max) out_i.flush<true>(n);
+    } else if (n > 0) {
+      out_y.flush<false>(n);
+      if constexpr (Max) out_i.flush<false>(n);
     }
     rtop += p.stride_h;
     while (rtop >= M) rtop -= M;
   }
+  // The non-temporal stores ordered before whatever follows (another thread may read y).
+  if (p.stream) _mm_sfence();
 }
 
 }  // namespace
