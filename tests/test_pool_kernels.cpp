@@ -78,6 +78,17 @@ MaxOut run_max(const MaxKernel& k, const Tensor<float>& x, const Pool2dParams& p
   k.run(x, p, r.y, r.indices);
   return r;
 }
+// r's values have the reference's bits (signed zeros, NaN payloads) and its indices exactly;
+// the first difference fails with its element.
+void expect_reference_bits(const MaxOut& r, const ref::MaxPool2dResult<float>& want) {
+  for (std::int64_t i = 0; i < r.y.numel(); ++i) {
+    std::uint32_t got_bits = 0, want_bits = 0;
+    std::memcpy(&got_bits, &r.y[i], 4);
+    std::memcpy(&want_bits, &want.output[i], 4);
+    ASSERT_EQ(got_bits, want_bits) << "element " << i;
+    ASSERT_EQ(r.indices[i], static_cast<float>(want.indices[i])) << "element " << i;
+  }
+}
 Tensor<float> run_avg(const AvgKernel& k, const Tensor<float>& x, const Pool2dParams& p) {
   Tensor<float> y = Tensor<float>::full(pool2d_output_shape("avg_pool2d", x.shape(), p),
                                         std::numeric_limits<float>::quiet_NaN());
@@ -394,13 +405,7 @@ TEST(PoolKernelsAvx512Blocks, ManyPlanesLargePlanesNanAndSignedZeros) {
                  std::to_string(p.dilation_h) + "," + std::to_string(p.dilation_w));
     const ref::MaxPool2dResult<float> want = ref::max_pool2d(x, p);
     const MaxOut r = run_max({"max_pool2d_avx512", max_pool2d_avx512}, x, p);
-    for (std::int64_t i = 0; i < r.y.numel(); ++i) {
-      std::uint32_t got_bits = 0, want_bits = 0;
-      std::memcpy(&got_bits, &r.y[i], 4);
-      std::memcpy(&want_bits, &want.output[i], 4);
-      ASSERT_EQ(got_bits, want_bits) << "element " << i;
-      ASSERT_EQ(r.indices[i], static_cast<float>(want.indices[i])) << "element " << i;
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_reference_bits(r, want));
     if (p.dilation_h == 1 && p.dilation_w == 1) {
       Pool2dParams pa = p;
       pa.count_include_pad = pick(0, 1) == 1;
@@ -465,13 +470,7 @@ TEST(PoolKernelsAvx512Blocks, StreamedOutputs) {
     omp_set_num_threads(saved);
     SCOPED_TRACE("trial " + std::to_string(trial) + " x " + xs.str());
     ASSERT_GE(2 * r.y.numel() * 4, std::int64_t{1} << 20);
-    for (std::int64_t i = 0; i < r.y.numel(); ++i) {
-      std::uint32_t got_bits = 0, want_bits = 0;
-      std::memcpy(&got_bits, &r.y[i], 4);
-      std::memcpy(&want_bits, &want.output[i], 4);
-      ASSERT_EQ(got_bits, want_bits) << "element " << i;
-      ASSERT_EQ(r.indices[i], static_cast<float>(want.indices[i])) << "element " << i;
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_reference_bits(r, want));
   }
 }
 
@@ -520,13 +519,7 @@ TEST(PoolKernelsAvx512Blocks, ThreeWholeRowsUnrolled) {
     SCOPED_TRACE("trial " + std::to_string(trial) + " x " + xs.str());
     const ref::MaxPool2dResult<float> want = ref::max_pool2d(x, p);
     const MaxOut r = run_max({"max_pool2d_avx512", max_pool2d_avx512}, x, p);
-    for (std::int64_t i = 0; i < r.y.numel(); ++i) {
-      std::uint32_t got_bits = 0, want_bits = 0;
-      std::memcpy(&got_bits, &r.y[i], 4);
-      std::memcpy(&want_bits, &want.output[i], 4);
-      ASSERT_EQ(got_bits, want_bits) << "element " << i;
-      ASSERT_EQ(r.indices[i], static_cast<float>(want.indices[i])) << "element " << i;
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_reference_bits(r, want));
   }
   EXPECT_GT(tested, 50);
 }
