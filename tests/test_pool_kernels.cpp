@@ -349,6 +349,21 @@ TEST(PoolKernelsMaxTies, NanAndMinusInfinityAtVectorEdges) {
   EXPECT_GT(tested, 200);
 }
 
+// The channel-blocked AVX-512 form's tests: skipped without AVX-512F. pool holds the values
+// whose maximum has rules of its own: ties, zeros of both signs (the first in the window is
+// kept) and -inf; nan is mixed in by the tests.
+class PoolKernelsAvx512Blocks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 1, 1}).empty()) {
+      GTEST_SKIP() << "no AVX-512F";
+    }
+  }
+  static constexpr float nan = std::numeric_limits<float>::quiet_NaN();
+  static constexpr float pool[] = {-1.0f, -0.0f, 0.0f, 1.0f,
+                                   -std::numeric_limits<float>::infinity()};
+};
+
 // max_pool2d_avx512 and avg_pool2d_avx512 compute 16 (n, c) planes at a time, channel-minor
 // (pool_avx512_block.cpp), where the other tests' 1 to 6 planes of at most 12 x 40 hardly go:
 // here 1 to 66 planes (whole blocks, a last block of 1 to 15 planes that takes that form or
@@ -358,13 +373,7 @@ TEST(PoolKernelsMaxTies, NanAndMinusInfinityAtVectorEdges) {
 // in a third of the trials, scattered or in a single late pixel (the form switches to the NaN
 // rule from there): values bit for bit and indices exactly as the reference (and so as
 // max_pool2d_vc). Average: small integers, exact.
-TEST(PoolKernelsAvx512Blocks, ManyPlanesLargePlanesNanAndSignedZeros) {
-  if (!max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 1, 1}).empty()) {
-    GTEST_SKIP() << "no AVX-512F";
-  }
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  const float inf = std::numeric_limits<float>::infinity();
-  const float pool[] = {-1.0f, -0.0f, 0.0f, 1.0f, -inf};
+TEST_F(PoolKernelsAvx512Blocks, ManyPlanesLargePlanesNanAndSignedZeros) {
   const std::int64_t channels[] = {1, 3, 11, 12, 15, 16, 17, 28, 33};
   Pick pick{std::mt19937_64(20261212)};
   int tested = 0, large = 0;
@@ -424,13 +433,7 @@ TEST(PoolKernelsAvx512Blocks, ManyPlanesLargePlanesNanAndSignedZeros) {
 // whole blocks of 16 planes and a last one of 13 (masked stores) or 5 (per-plane form), on
 // 1 and 2 threads; values from {-1, -0, +0, 1, -inf} (ties, signed zeros) with NaN in every
 // other trial: values bit for bit and indices exactly as the reference.
-TEST(PoolKernelsAvx512Blocks, StreamedOutputs) {
-  if (!max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 1, 1}).empty()) {
-    GTEST_SKIP() << "no AVX-512F";
-  }
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  const float inf = std::numeric_limits<float>::infinity();
-  const float pool[] = {-1.0f, -0.0f, 0.0f, 1.0f, -inf};
+TEST_F(PoolKernelsAvx512Blocks, StreamedOutputs) {
   const std::int64_t widths[] = {1, 7, 15, 17, 33}, extra_planes[] = {0, 13, 5};
   Pick pick{std::mt19937_64(20261207)};
   const int saved = omp_get_max_threads();
@@ -481,13 +484,7 @@ TEST(PoolKernelsAvx512Blocks, StreamedOutputs) {
 // 1, -inf} (ties, signed zeros, windows of -inf), with a single late NaN in every third trial
 // (the rows before it take this path): values bit for bit and indices exactly as the
 // reference.
-TEST(PoolKernelsAvx512Blocks, ThreeWholeRowsUnrolled) {
-  if (!max_pool2d_avx512_supports(Pool2dParams{}, Shape{1, 1, 1, 1}).empty()) {
-    GTEST_SKIP() << "no AVX-512F";
-  }
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  const float inf = std::numeric_limits<float>::infinity();
-  const float pool[] = {-1.0f, -0.0f, 0.0f, 1.0f, -inf};
+TEST_F(PoolKernelsAvx512Blocks, ThreeWholeRowsUnrolled) {
   const std::int64_t widths[] = {1, 7, 15, 17, 33};
   Pick pick{std::mt19937_64(20261208)};
   int tested = 0;
